@@ -1,0 +1,104 @@
+//! Keys: what a configured secret becomes once it is decoded.
+
+use std::fmt;
+
+use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::scheme::Signature;
+use crate::ConfigError;
+
+pub(crate) type HmacSha256 = Hmac<Sha256>;
+
+/// A verification key: an HMAC-SHA256 secret or an ed25519 public key (with its secret key
+/// when this side also signs).
+///
+/// The HMAC is keyed once, here, and cloned per request. `Debug` never shows key material.
+#[derive(Clone)]
+pub struct Key(KeyKind);
+
+#[derive(Clone)]
+pub(crate) enum KeyKind {
+    Hmac(HmacSha256),
+    Ed25519 {
+        public: VerifyingKey,
+        secret: Option<SigningKey>,
+    },
+}
+
+impl Key {
+    /// An HMAC-SHA256 key over these bytes. An empty secret is a configuration mistake.
+    pub fn hmac_sha256(secret: &[u8]) -> Result<Self, ConfigError> {
+        if secret.is_empty() {
+            return Err(ConfigError::new("the secret is empty"));
+        }
+        let mac = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
+        Ok(Self(KeyKind::Hmac(mac)))
+    }
+
+    /// An ed25519 public key (32 bytes), for verifying only.
+    pub fn ed25519_public(public_key: &[u8]) -> Result<Self, ConfigError> {
+        let bytes: [u8; 32] = public_key
+            .try_into()
+            .map_err(|_| ConfigError::new("an ed25519 public key is 32 bytes"))?;
+        let public = VerifyingKey::from_bytes(&bytes)
+            .map_err(|_| ConfigError::new("not a valid ed25519 public key"))?;
+        Ok(Self(KeyKind::Ed25519 {
+            public,
+            secret: None,
+        }))
+    }
+
+    /// An ed25519 secret key (32 bytes): verifies with its public key and can also sign.
+    pub fn ed25519_secret(secret_key: &[u8]) -> Result<Self, ConfigError> {
+        let bytes: [u8; 32] = secret_key
+            .try_into()
+            .map_err(|_| ConfigError::new("an ed25519 secret key is 32 bytes"))?;
+        let secret = SigningKey::from_bytes(&bytes);
+        Ok(Self(KeyKind::Ed25519 {
+            public: secret.verifying_key(),
+            secret: Some(secret),
+        }))
+    }
+
+    pub(crate) fn kind(&self) -> &KeyKind {
+        &self.0
+    }
+
+    /// Signs `prefix` followed by `body`.
+    ///
+    /// # Panics
+    ///
+    /// With an ed25519 public key: it cannot sign.
+    pub(crate) fn sign(&self, prefix: &[u8], body: &[u8]) -> Signature {
+        match &self.0 {
+            KeyKind::Hmac(mac) => {
+                let mut mac = mac.clone();
+                mac.update(prefix);
+                mac.update(body);
+                Signature::HmacSha256(mac.finalize().into_bytes().into())
+            }
+            KeyKind::Ed25519 { secret, .. } => {
+                let secret = secret.as_ref().expect(
+                    "this key is an ed25519 public key, which can verify but not sign: \
+                     configure the `whsk_` secret key to sign",
+                );
+                let message = [prefix, body].concat();
+                Signature::Ed25519(secret.sign(&message).to_bytes())
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            KeyKind::Hmac(_) => f.write_str("Key::HmacSha256(<redacted>)"),
+            KeyKind::Ed25519 { secret: None, .. } => f.write_str("Key::Ed25519Public(..)"),
+            KeyKind::Ed25519 { secret: Some(_), .. } => {
+                f.write_str("Key::Ed25519Secret(<redacted>)")
+            }
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! Why a request was refused, and the response it gets.
+
+use std::fmt;
+
+use axum::response::{IntoResponse, Response};
+use http::{header, HeaderName, HeaderValue, StatusCode};
+
+/// Why [`WebhookVerify`](crate::WebhookVerify) refused a request.
+///
+/// Every rejection has a status ([`status`](Rejection::status)) and a short reason
+/// ([`Display`](fmt::Display)) that never contains the secret, the expected signature or
+/// the body. The default response is that status with the reason as plain text; change it
+/// with [`WebhookVerify::on_rejection`](crate::WebhookVerify::on_rejection).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Rejection {
+    kind: RejectionKind,
+    header: Option<HeaderName>,
+    detail: &'static str,
+    limit: u64,
+}
+
+/// The kinds of [`Rejection`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RejectionKind {
+    /// A header the scheme needs is absent (400).
+    MissingHeader,
+    /// A header is present but is not what the scheme expects: not hex or base64, wrong
+    /// length, not ASCII, repeated, missing its prefix (400).
+    MalformedHeader,
+    /// The signed timestamp is not a number of seconds (400).
+    InvalidTimestamp,
+    /// The signed timestamp is older than the tolerance allows (400).
+    TimestampTooOld,
+    /// The signed timestamp is further in the future than the tolerance allows (400).
+    TimestampTooNew,
+    /// No signature matches any configured key (400).
+    SignatureMismatch,
+    /// The body is larger than the configured limit (413).
+    PayloadTooLarge,
+    /// The body could not be read (400).
+    BodyRead,
+    /// The same event is being handled right now by another request (409); retry later.
+    InFlight,
+    /// The store that remembers handled events did not answer (503); retry later.
+    StoreUnavailable,
+}
+
+impl Rejection {
+    /// A rejection of this kind, with no header named.
+    pub fn new(kind: RejectionKind) -> Self {
+        Self {
+            kind,
+            header: None,
+            detail: "",
+            limit: 0,
+        }
+    }
+
+    /// A header the scheme needs is absent.
+    pub fn missing_header(header: HeaderName) -> Self {
+        Self {
+            header: Some(header),
+            ..Self::new(RejectionKind::MissingHeader)
+        }
+    }
+
+    /// A header is malformed; `detail` says how in a few words (never echo the value).
+    pub fn malformed_header(header: HeaderName, detail: &'static str) -> Self {
+        Self {
+            header: Some(header),
+            detail,
+            ..Self::new(RejectionKind::MalformedHeader)
+        }
+    }
+
+    /// A timestamp header is not a number of seconds.
+    pub fn invalid_timestamp(header: HeaderName) -> Self {
+        Self {
+            header: Some(header),
+            ..Self::new(RejectionKind::InvalidTimestamp)
+        }
+    }
+
+    pub(crate) fn payload_too_large(limit: usize) -> Self {
+        Self {
+            limit: limit as u64,
+            ..Self::new(RejectionKind::PayloadTooLarge)
+        }
+    }
+
+    /// What kind of rejection this is.
+    pub fn kind(&self) -> RejectionKind {
+        self.kind
+    }
+
+    /// The header the rejection is about, if any.
+    pub fn header(&self) -> Option<&HeaderName> {
+        self.header.as_ref()
+    }
+
+    /// The status code of the default response.
+    pub fn status(&self) -> StatusCode {
+        match self.kind {
+            RejectionKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            RejectionKind::InFlight => StatusCode::CONFLICT,
+            RejectionKind::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// The reason, as the default response's plain-text body.
+    pub fn body_text(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header = self.header.as_ref().map_or("", HeaderName::as_str);
+        match self.kind {
+            RejectionKind::MissingHeader => write!(f, "missing header `{header}`"),
+            RejectionKind::MalformedHeader => {
+                write!(f, "malformed header `{header}`: {}", self.detail)
+            }
+            RejectionKind::InvalidTimestamp => write!(f, "unparsable timestamp in `{header}`"),
+            RejectionKind::TimestampTooOld => f.write_str("timestamp too old"),
+            RejectionKind::TimestampTooNew => f.write_str("timestamp too far in the future"),
+            RejectionKind::SignatureMismatch => f.write_str("signature does not match"),
+            RejectionKind::PayloadTooLarge => {
+                write!(f, "body larger than the limit of {} bytes", self.limit)
+            }
+            RejectionKind::BodyRead => f.write_str("failed to read the request body"),
+            RejectionKind::InFlight => {
+                f.write_str("this event is being handled by another request; retry later")
+            }
+            RejectionKind::StoreUnavailable => {
+                f.write_str("the event store is unavailable; retry later")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Rejection {}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        let mut response = (self.status(), self.body_text()).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        response
+    }
+}

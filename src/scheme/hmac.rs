@@ -1,0 +1,81 @@
+use http::{HeaderMap, HeaderName};
+
+use super::{header_value, single_header, Claims, Encoding, Scheme, Signature};
+use crate::rejection::Rejection;
+
+/// One header holding an HMAC-SHA256 of the raw body, optionally behind a prefix.
+///
+/// This covers the platforms of the `{id, type, payload}` envelope (`x-<platform>-signature:
+/// <hex>`, the default of [`WebhookVerify::new`](crate::WebhookVerify::new)), GitHub
+/// (`X-Hub-Signature-256: sha256=<hex>`) and Shopify (`X-Shopify-Hmac-Sha256: <base64>`).
+/// Change it with [`header`](crate::WebhookVerify::header),
+/// [`prefix`](crate::WebhookVerify::prefix) and [`encoding`](crate::WebhookVerify::encoding).
+#[derive(Debug, Clone)]
+pub struct HmacScheme {
+    pub(crate) header: HeaderName,
+    pub(crate) prefix: String,
+    pub(crate) encoding: Encoding,
+}
+
+impl HmacScheme {
+    /// `x-webhook-signature: <hex>`.
+    pub fn new() -> Self {
+        Self {
+            header: HeaderName::from_static("x-webhook-signature"),
+            prefix: String::new(),
+            encoding: Encoding::Hex,
+        }
+    }
+
+    /// GitHub: `X-Hub-Signature-256: sha256=<hex>`.
+    pub fn github() -> Self {
+        Self {
+            header: HeaderName::from_static("x-hub-signature-256"),
+            prefix: "sha256=".to_owned(),
+            encoding: Encoding::Hex,
+        }
+    }
+
+    /// Shopify: `X-Shopify-Hmac-Sha256: <base64>`.
+    pub fn shopify() -> Self {
+        Self {
+            header: HeaderName::from_static("x-shopify-hmac-sha256"),
+            prefix: String::new(),
+            encoding: Encoding::Base64,
+        }
+    }
+
+    /// The header that carries the signature.
+    pub fn header(&self) -> &HeaderName {
+        &self.header
+    }
+}
+
+impl Default for HmacScheme {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Scheme for HmacScheme {
+    fn parse(&self, headers: &HeaderMap) -> Result<Claims, Rejection> {
+        let value = single_header(headers, &self.header)?;
+        let encoded = value
+            .strip_prefix(self.prefix.as_str())
+            .ok_or_else(|| Rejection::malformed_header(self.header.clone(), "missing prefix"))?;
+        let mac = self
+            .encoding
+            .decode_mac(encoded)
+            .map_err(|detail| Rejection::malformed_header(self.header.clone(), detail))?;
+        Ok(Claims::new(vec![Signature::HmacSha256(mac)]))
+    }
+
+    fn write_headers(&self, claims: &Claims, headers: &mut HeaderMap) {
+        for signature in &claims.signatures {
+            if let Signature::HmacSha256(mac) = signature {
+                let text = format!("{}{}", self.prefix, self.encoding.encode(mac));
+                headers.append(self.header.clone(), header_value(&text));
+            }
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! Signing schemes: what a provider signs, where it puts the signature, and how it encodes it.
+//!
+//! A [`Scheme`] reads a request's signature headers into [`Claims`] before the body is read,
+//! says which bytes are signed ahead of the body, and writes the same headers back when
+//! signing. The MAC itself, the comparison in constant time, the body limit and the
+//! timestamp window are the layer's job, so a new provider is a few short functions:
+//!
+//! ```
+//! use http::{HeaderMap, HeaderName};
+//! use tower_webhook::scheme::{Claims, Encoding, Scheme, Signature};
+//! use tower_webhook::{Rejection, WebhookVerify};
+//!
+//! /// `x-acme-signature: <hex>` over `{x-acme-timestamp}:{body}`.
+//! #[derive(Debug, Clone)]
+//! struct Acme;
+//!
+//! const SIGNATURE: HeaderName = HeaderName::from_static("x-acme-signature");
+//! const TIMESTAMP: HeaderName = HeaderName::from_static("x-acme-timestamp");
+//!
+//! impl Scheme for Acme {
+//!     fn parse(&self, headers: &HeaderMap) -> Result<Claims, Rejection> {
+//!         let signature = tower_webhook::scheme::single_header(headers, &SIGNATURE)?;
+//!         let timestamp = tower_webhook::scheme::single_header(headers, &TIMESTAMP)?;
+//!         let mac = Encoding::Hex.decode_mac(signature)
+//!             .map_err(|detail| Rejection::malformed_header(SIGNATURE, detail))?;
+//!         let timestamp = tower_webhook::scheme::parse_timestamp(&TIMESTAMP, timestamp)?;
+//!         Ok(Claims::new(vec![Signature::HmacSha256(mac)]).with_timestamp(timestamp))
+//!     }
+//!
+//!     fn signed_prefix(&self, claims: &Claims, prefix: &mut Vec<u8>) {
+//!         prefix.extend_from_slice(format!("{}:", claims.timestamp.unwrap_or(0)).as_bytes());
+//!     }
+//!
+//!     fn write_headers(&self, claims: &Claims, headers: &mut HeaderMap) {
+//!         if let Some(Signature::HmacSha256(mac)) = claims.signatures.first() {
+//!             headers.insert(SIGNATURE, Encoding::Hex.encode(mac).parse().unwrap());
+//!         }
+//!         headers.insert(TIMESTAMP, claims.timestamp.unwrap_or(0).into());
+//!     }
+//!
+//!     fn carries_timestamp(&self) -> bool {
+//!         true
+//!     }
+//! }
+//!
+//! let verify = WebhookVerify::with_scheme(Acme, "secret");
+//! let headers = verify.sign(b"{}");
+//! assert!(headers.contains_key("x-acme-timestamp"));
+//! ```
+
+use std::fmt;
+
+use base64::Engine as _;
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::rejection::Rejection;
+
+mod hmac;
+mod slack;
+mod standard;
+mod stripe;
+
+pub use self::hmac::HmacScheme;
+pub use self::slack::Slack;
+pub use self::standard::StandardWebhooks;
+pub use self::stripe::Stripe;
+pub use crate::key::Key;
+
+/// A webhook signing scheme: how a provider carries and encodes its signature.
+///
+/// See the [module docs](self) for a complete custom scheme.
+pub trait Scheme: fmt::Debug + Send + Sync + 'static {
+    /// Reads the signatures, and the timestamp and event id where the scheme has them, from
+    /// the request headers. Called before the body is read, so it must not need the body.
+    fn parse(&self, headers: &HeaderMap) -> Result<Claims, Rejection>;
+
+    /// Appends the bytes that are signed ahead of the body (for example `{timestamp}.`).
+    /// The signed content is this prefix followed by the raw body. The default is nothing:
+    /// the raw body alone is signed.
+    fn signed_prefix(&self, claims: &Claims, prefix: &mut Vec<u8>) {
+        let _ = (claims, prefix);
+    }
+
+    /// Writes the headers that carry `claims`: the inverse of [`parse`](Scheme::parse).
+    fn write_headers(&self, claims: &Claims, headers: &mut HeaderMap);
+
+    /// Turns a configured secret into a key. The default is an HMAC-SHA256 key over the
+    /// secret's bytes as given; schemes with an encoded secret format decode it here.
+    fn key(&self, secret: &[u8]) -> Result<Key, crate::ConfigError> {
+        Key::hmac_sha256(secret)
+    }
+
+    /// Whether the scheme signs a timestamp (so signing must produce one).
+    fn carries_timestamp(&self) -> bool {
+        false
+    }
+
+    /// Whether the scheme signs an event id (so signing must produce one).
+    fn carries_id(&self) -> bool {
+        false
+    }
+}
+
+/// What a request's headers claim: its signatures, and the timestamp and id they cover.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Claims {
+    /// Every signature the request carries; any one that matches any key verifies it.
+    pub signatures: Vec<Signature>,
+    /// The signed timestamp, in seconds since the Unix epoch, where the scheme has one.
+    pub timestamp: Option<u64>,
+    /// The signed event id, where the scheme has one.
+    pub id: Option<String>,
+}
+
+impl Claims {
+    /// Claims carrying these signatures and nothing else.
+    pub fn new(signatures: Vec<Signature>) -> Self {
+        Self {
+            signatures,
+            timestamp: None,
+            id: None,
+        }
+    }
+
+    /// Sets the signed timestamp (seconds since the Unix epoch).
+    pub fn with_timestamp(mut self, timestamp: u64) -> Self {
+        self.timestamp = Some(timestamp);
+        self
+    }
+
+    /// Sets the signed event id.
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+}
+
+/// One signature from a request, decoded to bytes.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Signature {
+    /// An HMAC-SHA256 tag.
+    HmacSha256([u8; 32]),
+    /// An ed25519 signature.
+    Ed25519([u8; 64]),
+}
+
+impl fmt::Debug for Signature {
+    // Signatures are public (they travel in headers), but printing them invites comparing
+    // them as strings, so show only their kind.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::HmacSha256(_) => f.write_str("HmacSha256(..)"),
+            Self::Ed25519(_) => f.write_str("Ed25519(..)"),
+        }
+    }
+}
+
+/// How a signature is written in its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Encoding {
+    /// Hexadecimal; upper- and lower-case are both accepted, lower-case is written.
+    #[default]
+    Hex,
+    /// Standard base64 with padding.
+    Base64,
+}
+
+impl Encoding {
+    /// Decodes a 32-byte MAC, or says in a few words why it is not one.
+    pub fn decode_mac(self, text: &str) -> Result<[u8; 32], &'static str> {
+        let mut mac = [0u8; 32];
+        match self {
+            Self::Hex => {
+                if text.len() != 64 {
+                    return Err("wrong length for a hex SHA-256 MAC");
+                }
+                hex::decode_to_slice(text, &mut mac).map_err(|_| "not hex")?;
+            }
+            Self::Base64 => {
+                let decoded = base64::engine::general_purpose::STANDARD
+                    .decode(text)
+                    .map_err(|_| "not base64")?;
+                if decoded.len() != 32 {
+                    return Err("wrong length for a SHA-256 MAC");
+                }
+                mac.copy_from_slice(&decoded);
+            }
+        }
+        Ok(mac)
+    }
+
+    /// Encodes bytes in this encoding.
+    pub fn encode(self, bytes: &[u8]) -> String {
+        match self {
+            Self::Hex => hex::encode(bytes),
+            Self::Base64 => base64::engine::general_purpose::STANDARD.encode(bytes),
+        }
+    }
+}
+
+/// Returns the one value of a header as text: missing, repeated or non-ASCII values are
+/// rejected with a reason that names the header.
+pub fn single_header<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Result<&'a str, Rejection> {
+    let mut values = headers.get_all(name).iter();
+    let value = values
+        .next()
+        .ok_or_else(|| Rejection::missing_header(name.clone()))?;
+    if values.next().is_some() {
+        return Err(Rejection::malformed_header(name.clone(), "repeated"));
+    }
+    value
+        .to_str()
+        .map_err(|_| Rejection::malformed_header(name.clone(), "not ASCII"))
+}
+
+/// Parses a timestamp in whole seconds since the Unix epoch.
+pub fn parse_timestamp(name: &HeaderName, text: &str) -> Result<u64, Rejection> {
+    // `u64::from_str` accepts a leading `+`; a timestamp is digits only.
+    if text.is_empty() || text.len() > 19 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Rejection::invalid_timestamp(name.clone()));
+    }
+    text.parse()
+        .map_err(|_| Rejection::invalid_timestamp(name.clone()))
+}
+
+/// Builds a header value from text this crate produced (hex, base64, digits, ids).
+pub(crate) fn header_value(text: &str) -> HeaderValue {
+    HeaderValue::from_str(text).expect("signature headers are visible ASCII")
+}

@@ -24,7 +24,12 @@ pub struct Verified {
 }
 
 impl Verified {
-    pub(crate) fn new(body: Bytes, key_index: usize, id: Option<String>, timestamp: Option<u64>) -> Self {
+    pub(crate) fn new(
+        body: Bytes,
+        key_index: usize,
+        id: Option<String>,
+        timestamp: Option<u64>,
+    ) -> Self {
         Self {
             body,
             key_index,
@@ -129,7 +134,9 @@ impl<P> WebhookEvent<P> {
 
     /// The part of the type before its last `.`: `message` in `message.updated`.
     pub fn resource(&self) -> &str {
-        self.kind.rsplit_once('.').map_or(&self.kind, |(resource, _)| resource)
+        self.kind
+            .rsplit_once('.')
+            .map_or(&self.kind, |(resource, _)| resource)
     }
 
     /// The part of the type after its last `.`: `updated` in `message.updated`, or empty.
@@ -158,10 +165,13 @@ where
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let verified = verified(parts)?;
         let envelope: Envelope<P> = parse_json(verified.body())?;
-        let id = envelope
-            .id
-            .or_else(|| verified.id.clone())
-            .ok_or(EventRejection::InvalidEvent("the event has no `id`".to_owned()))?;
+        let id =
+            envelope
+                .id
+                .or_else(|| verified.id.clone())
+                .ok_or(EventRejection::InvalidEvent(
+                    "the event has no `id`".to_owned(),
+                ))?;
         Ok(Self {
             id,
             kind: envelope.kind,

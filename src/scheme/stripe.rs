@@ -19,7 +19,10 @@ impl Scheme for Stripe {
         let mut claims = Claims::default();
         for item in value.split(',') {
             let Some((key, text)) = item.trim().split_once('=') else {
-                return Err(Rejection::malformed_header(HEADER, "an entry is not key=value"));
+                return Err(Rejection::malformed_header(
+                    HEADER,
+                    "an entry is not key=value",
+                ));
             };
             match key {
                 "t" if claims.timestamp.is_some() => {

@@ -87,7 +87,7 @@ async fn webhook_event_takes_a_user_struct_as_payload() {
 #[serde(tag = "type", content = "payload")]
 enum Event {
     #[serde(rename = "message.updated")]
-    MessageUpdated(Message),
+    MessageUpdated(Box<Message>),
     #[serde(rename = "conversation.updated")]
     ConversationUpdated { id: String },
 }

@@ -154,3 +154,30 @@ async fn signing_uses_the_first_secret() {
     let expected = format!("sha256={}", hmac_hex(b"new", BODY));
     assert_eq!(headers["x-hub-signature-256"], expected.as_str());
 }
+
+#[tokio::test]
+async fn standard_accepts_hmac_and_ed25519_keys_side_by_side() {
+    let hmac_secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let ed25519_secret = "whsk_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    let ed25519_public = "whpk_A6EHv/POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg=";
+    let verifier = WebhookVerify::standard(hmac_secret).also_accept(ed25519_public);
+    assert_eq!(
+        matched(&verifier, &WebhookVerify::standard(hmac_secret)).await,
+        Ok(0)
+    );
+    assert_eq!(
+        matched(&verifier, &WebhookVerify::standard_ed25519(ed25519_secret)).await,
+        Ok(1)
+    );
+
+    // One header carrying a wrong v1 and a right v1a: the v1a matches the second key.
+    let ed25519 = WebhookVerify::standard_ed25519(ed25519_secret);
+    let mut headers = ed25519.sign_at(BODY, at(NOW), "msg_mixed");
+    let v1a = headers["webhook-signature"].to_str().unwrap().to_owned();
+    let list = format!("v1,{} {v1a}", base64(&[0; 32]));
+    headers.insert("webhook-signature", list.parse().unwrap());
+    let verifier = verifier.clock(fixed_clock(NOW));
+    let reply = send(verified_app(verifier), post_signed(headers, BODY)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["key_index"], 1);
+}

@@ -223,16 +223,19 @@ where
 /// Parses JSON, with a reason that says where it failed but not what the body held.
 fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, EventRejection> {
     serde_json::from_slice(body).map_err(|error| {
-        tracing::debug!(%error, "verified webhook body is not the expected JSON");
         let what = match error.classify() {
             serde_json::error::Category::Data => "does not match the expected event",
             _ => "is not valid JSON",
         };
-        EventRejection::InvalidEvent(format!(
+        let reason = format!(
             "the webhook body {what} (line {}, column {})",
             error.line(),
             error.column()
-        ))
+        );
+        // serde_json's own message quotes the body ("unknown variant `...`"): log the
+        // reason only.
+        tracing::debug!(%reason, "verified webhook body is not the expected JSON");
+        EventRejection::InvalidEvent(reason)
     })
 }
 

@@ -181,3 +181,38 @@ async fn standard_accepts_hmac_and_ed25519_keys_side_by_side() {
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.json()["key_index"], 1);
 }
+
+/// The standard headers for `BODY` with `count - 1` wrong `v1` entries before the right one.
+fn standard_with_signatures(count: usize) -> http::HeaderMap {
+    let mut headers = WebhookVerify::standard("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD").sign_at(
+        BODY,
+        at(NOW),
+        "msg_many",
+    );
+    let right = headers["webhook-signature"].to_str().unwrap().to_owned();
+    let wrong = format!("v1,{}", base64(&[7u8; 32]));
+    let mut list = vec![wrong; count - 1];
+    list.push(right);
+    headers.insert("webhook-signature", list.join(" ").parse().unwrap());
+    headers
+}
+
+#[tokio::test]
+async fn at_most_eight_signatures_are_tried() {
+    let verifier = with_kind_header(
+        WebhookVerify::standard("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD").clock(fixed_clock(NOW)),
+    );
+    let eight = send(
+        verified_app(verifier.clone()),
+        post_signed(standard_with_signatures(8), BODY),
+    )
+    .await;
+    assert_eq!(eight.status, StatusCode::OK);
+    let nine = send(
+        verified_app(verifier),
+        post_signed(standard_with_signatures(9), BODY),
+    )
+    .await;
+    assert_eq!(kind_of(&nine), Some("MalformedHeader"));
+    assert!(nine.text().contains("more than 8 signatures"));
+}

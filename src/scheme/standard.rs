@@ -1,7 +1,10 @@
 use base64::Engine as _;
 use http::{HeaderMap, HeaderName};
 
-use super::{header_value, parse_timestamp, single_header, Claims, Key, Scheme, Signature};
+use super::{
+    check_signature_count, header_value, parse_timestamp, single_header, Claims, Key, Scheme,
+    Signature,
+};
 use crate::rejection::Rejection;
 use crate::ConfigError;
 
@@ -66,6 +69,7 @@ impl Scheme for StandardWebhooks {
                 "no v1 or v1a signature",
             ));
         }
+        check_signature_count(&SIGNATURE, &signatures)?;
         Ok(Claims::new(signatures)
             .with_timestamp(timestamp)
             .with_id(id))

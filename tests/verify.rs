@@ -444,3 +444,26 @@ async fn an_empty_body_verifies_when_signed() {
     assert_eq!(reply.status, StatusCode::OK);
     assert!(reply.body.is_empty());
 }
+
+/// A body that arrives in one chunk reaches the handler as the same allocation: the layer
+/// neither copies it to verify it nor to hand it on.
+#[tokio::test]
+async fn a_body_in_one_chunk_is_not_copied() {
+    let body = Bytes::from(SEED_PAYLOAD.to_vec());
+    let address = body.as_ptr() as usize;
+    let app = Router::new()
+        .route(
+            PATH,
+            post(
+                move |verified: tower_webhook::Verified, received: Bytes| async move {
+                    assert_eq!(verified.body().as_ptr() as usize, address);
+                    assert_eq!(received.as_ptr() as usize, address);
+                    StatusCode::OK
+                },
+            ),
+        )
+        .layer(protocol_layer());
+    let signature = hmac_hex(SECRET.as_bytes(), SEED_PAYLOAD);
+    let reply = send(app, post_with(&[(SIGNATURE_HEADER, &signature)], body)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+}

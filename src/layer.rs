@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderName};
 use tower_layer::Layer;
 
+use crate::dedupe::{Dedupe, Store};
 use crate::key::Key;
 use crate::rejection::{Rejection, RejectionKind};
 use crate::scheme::{Claims, Encoding, HmacScheme, Scheme, Slack, StandardWebhooks, Stripe};
@@ -59,6 +60,7 @@ pub(crate) struct Config<S> {
     pub(crate) tolerance: Duration,
     clock: Clock,
     on_rejection: OnRejection,
+    pub(crate) dedupe: Dedupe,
 }
 
 /// A configuration mistake, found when the layer is built.
@@ -290,6 +292,7 @@ impl<S: Scheme + Clone> WebhookVerify<S> {
                 tolerance: DEFAULT_TOLERANCE,
                 clock: Arc::new(SystemTime::now),
                 on_rejection: Arc::new(IntoResponse::into_response),
+                dedupe: Dedupe::default(),
             },
         })
     }
@@ -371,6 +374,87 @@ impl<S: Scheme + Clone> WebhookVerify<S> {
         R: IntoResponse,
     {
         self.config.on_rejection = Arc::new(move |rejection| respond(rejection).into_response());
+        self
+    }
+
+    /// Runs the handler at most once per event id, remembering handled ids in `store`:
+    /// [`MemoryStore`](crate::dedupe::MemoryStore) for one receiver,
+    /// [`RedisStore`](crate::dedupe::RedisStore) (feature `redis`) for several. See the
+    /// [`dedupe`](crate::dedupe) module for what each sender sees.
+    ///
+    /// The id is the one the scheme signs (such as `webhook-id`), else the body's
+    /// top-level `id` field; an event with neither is refused with 400.
+    ///
+    /// ```
+    /// use tower_webhook::{dedupe::MemoryStore, WebhookVerify};
+    /// let layer = WebhookVerify::standard("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD")
+    ///     .dedupe(MemoryStore::new());
+    /// ```
+    pub fn dedupe(mut self, store: impl Store) -> Self {
+        self.config.dedupe.store = Some(Arc::new(store));
+        self
+    }
+
+    /// What goes before each event id in the store (default
+    /// [`"tower-webhook:"`](crate::dedupe::DEFAULT_PREFIX)); give each endpoint its own
+    /// when several share one store.
+    ///
+    /// ```
+    /// use tower_webhook::{dedupe::MemoryStore, WebhookVerify};
+    /// let layer = WebhookVerify::stripe("whsec_...")
+    ///     .dedupe(MemoryStore::new())
+    ///     .dedupe_prefix("billing:stripe:");
+    /// ```
+    pub fn dedupe_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.config.dedupe.prefix = prefix.into();
+        self
+    }
+
+    /// How long a claim on an event being handled lasts if nothing settles it (default
+    /// 30 seconds): after that a retry may run the handler again. Make it longer than your
+    /// slowest handler.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_webhook::{dedupe::MemoryStore, WebhookVerify};
+    /// let layer = WebhookVerify::new("secret")
+    ///     .dedupe(MemoryStore::new())
+    ///     .dedupe_in_flight_ttl(Duration::from_secs(120));
+    /// ```
+    pub fn dedupe_in_flight_ttl(mut self, ttl: Duration) -> Self {
+        self.config.dedupe.in_flight_ttl = ttl;
+        self
+    }
+
+    /// How long a handled event id is remembered (default: the
+    /// [`tolerance`](Self::tolerance) plus 5 minutes, which covers replays inside the
+    /// timestamp window). Set it to the sender's retry schedule to also absorb retries
+    /// that come hours later.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_webhook::{dedupe::MemoryStore, WebhookVerify};
+    /// let layer = WebhookVerify::stripe("whsec_...")
+    ///     .dedupe(MemoryStore::new())
+    ///     .dedupe_ttl(Duration::from_secs(3 * 24 * 3600));
+    /// ```
+    pub fn dedupe_ttl(mut self, ttl: Duration) -> Self {
+        self.config.dedupe.done_ttl = Some(ttl);
+        self
+    }
+
+    /// When the store does not answer: `false` (the default) refuses the event with 503
+    /// so the sender retries later; `true` runs the handler anyway, without dedupe. Both
+    /// log a warning.
+    ///
+    /// ```
+    /// use tower_webhook::{dedupe::MemoryStore, WebhookVerify};
+    /// let layer = WebhookVerify::new("secret")
+    ///     .dedupe(MemoryStore::new())
+    ///     .dedupe_fail_open(true);
+    /// ```
+    pub fn dedupe_fail_open(mut self, fail_open: bool) -> Self {
+        self.config.dedupe.fail_open = fail_open;
         self
     }
 
@@ -463,6 +547,7 @@ impl<S: fmt::Debug> fmt::Debug for WebhookVerify<S> {
             .field("keys", &config.keys)
             .field("max_body_size", &config.max_body_size)
             .field("tolerance", &config.tolerance)
+            .field("dedupe", &config.dedupe)
             .finish_non_exhaustive()
     }
 }

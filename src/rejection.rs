@@ -45,6 +45,9 @@ pub enum RejectionKind {
     InFlight,
     /// The store that remembers handled events did not answer (503); retry later.
     StoreUnavailable,
+    /// Dedupe is on but the event has no id: the scheme signs none and the body has no
+    /// top-level `id` field (400).
+    MissingEventId,
 }
 
 impl Rejection {
@@ -138,6 +141,7 @@ impl fmt::Display for Rejection {
             RejectionKind::StoreUnavailable => {
                 f.write_str("the event store is unavailable; retry later")
             }
+            RejectionKind::MissingEventId => f.write_str("no event id to deduplicate on"),
         }
     }
 }

@@ -75,6 +75,7 @@ impl<S, Sch, ReqBody, ResBody> Service<Request<ReqBody>> for WebhookVerifyServic
 where
     S: Service<Request<Body>, Response = http::Response<ResBody>> + Clone + Send + 'static,
     S::Future: Send,
+    S::Error: Send,
     ResBody: http_body::Body<Data = Bytes> + Send + 'static,
     ResBody::Error: Into<BoxError>,
     ReqBody: http_body::Body + Send + 'static,
@@ -99,10 +100,20 @@ where
                 let (mut parts, body) = request.into_parts();
                 match verify(&config, &parts.headers, body).await {
                     Ok(verified) => {
+                        let dedupe_key = match crate::dedupe::key(&config, &verified) {
+                            Ok(key) => key,
+                            Err(rejection) => return Ok(config.reject(rejection)),
+                        };
                         let body = Body::from(verified.body().clone());
                         parts.extensions.insert(verified);
-                        let response = inner.call(Request::from_parts(parts, body)).await?;
-                        Ok(response.map(Body::new))
+                        let handler = async move {
+                            let response = inner.call(Request::from_parts(parts, body)).await?;
+                            Ok(response.map(Body::new))
+                        };
+                        match dedupe_key {
+                            Some(key) => crate::dedupe::run_once(&config, key, handler).await,
+                            None => handler.await,
+                        }
                     }
                     Err(rejection) => Ok(config.reject(rejection)),
                 }

@@ -1,0 +1,376 @@
+//! Exactly-once handling with `MemoryStore`, through a real `Router` and real signatures.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::response::Response;
+use axum::routing::post;
+use axum::Router;
+use futures_util::FutureExt;
+use http_body_util::BodyExt;
+use tokio::sync::Notify;
+use tower::ServiceExt;
+use tower_webhook::dedupe::{MemoryStore, DUPLICATE_HEADER};
+use tower_webhook::scheme::StandardWebhooks;
+use tower_webhook::WebhookVerify;
+
+const SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+const BODY: &[u8] = br#"{"type":"order.paid","data":{"amount":100}}"#;
+
+fn standard() -> WebhookVerify<StandardWebhooks> {
+    WebhookVerify::standard(SECRET)
+}
+
+/// A request for event `id`, signed now.
+fn delivery(id: &str) -> Request<Body> {
+    let headers = standard().sign_at(BODY, SystemTime::now(), id);
+    let mut request = Request::post("/webhook").body(Body::from(BODY)).unwrap();
+    request.headers_mut().extend(headers);
+    request
+}
+
+/// A router whose handler counts its runs and answers with `status(run number)`.
+fn app(
+    layer: WebhookVerify<StandardWebhooks>,
+    runs: Arc<AtomicUsize>,
+    status: impl Fn(usize) -> StatusCode + Clone + Send + Sync + 'static,
+) -> Router {
+    let handler = move || {
+        let runs = Arc::clone(&runs);
+        let status = status.clone();
+        async move { status(runs.fetch_add(1, Ordering::SeqCst) + 1) }
+    };
+    Router::new().route("/webhook", post(handler)).layer(layer)
+}
+
+async fn send(app: &Router, request: Request<Body>) -> Response {
+    app.clone().oneshot(request).await.unwrap()
+}
+
+fn is_duplicate(response: &Response) -> bool {
+    response
+        .headers()
+        .get(DUPLICATE_HEADER)
+        .is_some_and(|value| value == "true")
+}
+
+#[tokio::test]
+async fn a_duplicate_of_a_handled_event_gets_200_without_running_the_handler() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let app = app(
+        standard().dedupe(MemoryStore::new()),
+        Arc::clone(&runs),
+        |_| StatusCode::OK,
+    );
+
+    let first = send(&app, delivery("msg_1")).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    assert!(!is_duplicate(&first));
+
+    for _ in 0..3 {
+        let again = send(&app, delivery("msg_1")).await;
+        assert_eq!(again.status(), StatusCode::OK);
+        assert!(is_duplicate(&again));
+    }
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+
+    let other = send(&app, delivery("msg_2")).await;
+    assert!(!is_duplicate(&other));
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_failed_handler_runs_again_on_retry_and_then_counts_as_done() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let app = app(
+        standard().dedupe(MemoryStore::new()),
+        Arc::clone(&runs),
+        |run| {
+            if run == 1 {
+                StatusCode::INTERNAL_SERVER_ERROR
+            } else {
+                StatusCode::NO_CONTENT
+            }
+        },
+    );
+
+    assert_eq!(
+        send(&app, delivery("msg_1")).await.status(),
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
+    let retry = send(&app, delivery("msg_1")).await;
+    assert_eq!(retry.status(), StatusCode::NO_CONTENT);
+    assert!(!is_duplicate(&retry));
+    let duplicate = send(&app, delivery("msg_1")).await;
+    assert!(is_duplicate(&duplicate));
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_panicking_handler_releases_the_claim_and_the_panic_goes_on() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let app = app(
+        standard().dedupe(MemoryStore::new()),
+        Arc::clone(&runs),
+        |run| {
+            assert!(run > 1, "first run fails");
+            StatusCode::OK
+        },
+    );
+
+    let panicked = AssertUnwindSafe(send(&app, delivery("msg_1")))
+        .catch_unwind()
+        .await;
+    assert!(panicked.is_err(), "the panic must reach the caller");
+    let retry = send(&app, delivery("msg_1")).await;
+    assert_eq!(retry.status(), StatusCode::OK);
+    assert!(!is_duplicate(&retry));
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+}
+
+/// A router whose handler waits until `release` is notified, counting its runs.
+fn blocking_app(
+    layer: WebhookVerify<StandardWebhooks>,
+    runs: Arc<AtomicUsize>,
+    release: Arc<Notify>,
+) -> Router {
+    let handler = move || {
+        let runs = Arc::clone(&runs);
+        let release = Arc::clone(&release);
+        async move {
+            runs.fetch_add(1, Ordering::SeqCst);
+            release.notified().await;
+            StatusCode::OK
+        }
+    };
+    Router::new().route("/webhook", post(handler)).layer(layer)
+}
+
+async fn wait_for_runs(runs: &AtomicUsize, expected: usize) {
+    for _ in 0..500 {
+        if runs.load(Ordering::SeqCst) >= expected {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!("the handler did not start {expected} time(s)");
+}
+
+#[tokio::test]
+async fn a_duplicate_while_the_first_is_in_flight_gets_409() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let release = Arc::new(Notify::new());
+    let app = blocking_app(
+        standard().dedupe(MemoryStore::new()),
+        Arc::clone(&runs),
+        Arc::clone(&release),
+    );
+
+    let first = tokio::spawn(send_owned(app.clone(), delivery("msg_1")));
+    wait_for_runs(&runs, 1).await;
+
+    let concurrent = send(&app, delivery("msg_1")).await;
+    assert_eq!(concurrent.status(), StatusCode::CONFLICT);
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+
+    release.notify_one();
+    assert_eq!(first.await.unwrap().status(), StatusCode::OK);
+    assert!(is_duplicate(&send(&app, delivery("msg_1")).await));
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+}
+
+async fn send_owned(app: Router, request: Request<Body>) -> Response {
+    app.oneshot(request).await.unwrap()
+}
+
+#[tokio::test]
+async fn an_in_flight_claim_expires_by_itself() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let release = Arc::new(Notify::new());
+    let layer = standard()
+        .dedupe(MemoryStore::new())
+        .dedupe_in_flight_ttl(Duration::from_millis(200));
+    let app = blocking_app(layer, Arc::clone(&runs), Arc::clone(&release));
+
+    let _stuck = tokio::spawn(send_owned(app.clone(), delivery("msg_1")));
+    wait_for_runs(&runs, 1).await;
+    assert_eq!(
+        send(&app, delivery("msg_1")).await.status(),
+        StatusCode::CONFLICT
+    );
+
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let _second = tokio::spawn(send_owned(app.clone(), delivery("msg_1")));
+    wait_for_runs(&runs, 2).await;
+    release.notify_waiters();
+}
+
+#[tokio::test]
+async fn a_dropped_request_releases_its_claim() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let release = Arc::new(Notify::new());
+    let app = blocking_app(
+        standard().dedupe(MemoryStore::new()),
+        Arc::clone(&runs),
+        Arc::clone(&release),
+    );
+
+    let first = tokio::spawn(send_owned(app.clone(), delivery("msg_1")));
+    wait_for_runs(&runs, 1).await;
+    first.abort();
+    let _ = first.await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+
+    let _retry = tokio::spawn(send_owned(app.clone(), delivery("msg_1")));
+    wait_for_runs(&runs, 2).await;
+    release.notify_waiters();
+}
+
+#[tokio::test]
+async fn a_handled_event_is_forgotten_after_the_dedupe_ttl() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let layer = standard()
+        .dedupe(MemoryStore::new())
+        .dedupe_ttl(Duration::from_millis(200));
+    let app = app(layer, Arc::clone(&runs), |_| StatusCode::OK);
+
+    send(&app, delivery("msg_1")).await;
+    assert!(is_duplicate(&send(&app, delivery("msg_1")).await));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!is_duplicate(&send(&app, delivery("msg_1")).await));
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+}
+
+/// Requests for the plain HMAC scheme, which signs no id: the id comes from the body.
+fn hmac_delivery(body: &'static str) -> Request<Body> {
+    let mut request = Request::post("/webhook").body(Body::from(body)).unwrap();
+    request.headers_mut().insert(
+        "x-webhook-signature",
+        tower_webhook::sign("secret", body).parse().unwrap(),
+    );
+    request
+}
+
+#[tokio::test]
+async fn without_a_signed_id_the_body_id_is_the_key() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let handler = {
+        let runs = Arc::clone(&runs);
+        move || {
+            runs.fetch_add(1, Ordering::SeqCst);
+            async { StatusCode::OK }
+        }
+    };
+    let app = Router::new()
+        .route("/webhook", post(handler))
+        .layer(WebhookVerify::new("secret").dedupe(MemoryStore::new()));
+
+    let first = send(&app, hmac_delivery(r#"{"id":"evt_1","type":"a"}"#)).await;
+    assert!(!is_duplicate(&first));
+    let same_id = send(&app, hmac_delivery(r#"{"type":"a","id":"evt_1"}"#)).await;
+    assert!(
+        is_duplicate(&same_id),
+        "same id, other bytes: still a duplicate"
+    );
+    let numeric = send(&app, hmac_delivery(r#"{"id":7}"#)).await;
+    assert!(!is_duplicate(&numeric));
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+
+    let no_id = send(&app, hmac_delivery(r#"{"type":"a","data":{"id":"x"}}"#)).await;
+    assert_eq!(no_id.status(), StatusCode::BAD_REQUEST);
+    let text = no_id.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(&text[..], b"no event id to deduplicate on");
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn prefixes_keep_endpoints_sharing_a_store_apart() {
+    let store = Arc::new(MemoryStore::new());
+    let runs = Arc::new(AtomicUsize::new(0));
+    let orders = app(
+        standard()
+            .dedupe(Arc::clone(&store))
+            .dedupe_prefix("orders:"),
+        Arc::clone(&runs),
+        |_| StatusCode::OK,
+    );
+    let refunds = app(
+        standard()
+            .dedupe(Arc::clone(&store))
+            .dedupe_prefix("refunds:"),
+        Arc::clone(&runs),
+        |_| StatusCode::OK,
+    );
+
+    assert!(!is_duplicate(&send(&orders, delivery("msg_1")).await));
+    assert!(!is_duplicate(&send(&refunds, delivery("msg_1")).await));
+    assert!(is_duplicate(&send(&orders, delivery("msg_1")).await));
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+    assert_eq!(store.len(), 2);
+}
+
+#[tokio::test]
+async fn forged_requests_never_reach_the_store() {
+    let store = Arc::new(MemoryStore::new());
+    let runs = Arc::new(AtomicUsize::new(0));
+    let app = app(
+        standard().dedupe(Arc::clone(&store)),
+        Arc::clone(&runs),
+        |_| StatusCode::OK,
+    );
+
+    let mut forged = delivery("msg_1");
+    *forged.body_mut() = Body::from(r#"{"type":"order.paid","data":{"amount":1000000}}"#);
+    assert_eq!(send(&app, forged).await.status(), StatusCode::BAD_REQUEST);
+    assert!(store.is_empty());
+    assert!(!is_duplicate(&send(&app, delivery("msg_1")).await));
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn many_concurrent_copies_run_the_handler_once_per_id() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let handler = {
+        let runs = Arc::clone(&runs);
+        move || {
+            let runs = Arc::clone(&runs);
+            async move {
+                runs.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                StatusCode::OK
+            }
+        }
+    };
+    let app = Router::new()
+        .route("/webhook", post(handler))
+        .layer(standard().dedupe(MemoryStore::new()));
+
+    let mut tasks = Vec::new();
+    for _copy in 0..20 {
+        for id in 0..10 {
+            let app = app.clone();
+            tasks.push(tokio::spawn(async move {
+                deliver_until_accepted(app, &format!("msg_{id}")).await
+            }));
+        }
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), StatusCode::OK);
+    }
+    assert_eq!(runs.load(Ordering::SeqCst), 10);
+}
+
+/// Sends like a sender does: again after a 409, until it is accepted.
+async fn deliver_until_accepted(app: Router, id: &str) -> StatusCode {
+    loop {
+        let status = app.clone().oneshot(delivery(id)).await.unwrap().status();
+        if status != StatusCode::CONFLICT {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}

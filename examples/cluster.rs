@@ -56,7 +56,8 @@ async fn receiver(
     Ok(())
 }
 
-/// Delivers one signed event to every receiver three times, concurrently.
+/// Delivers one signed event to every receiver three times, concurrently, then once more
+/// to each after the first delivery has finished.
 async fn deliver_duplicates(secret: &str) {
     let body = serde_json::json!({
         "id": format!("evt_cluster_{}", std::process::id()),
@@ -66,7 +67,7 @@ async fn deliver_duplicates(secret: &str) {
     .to_string();
     let signature = tower_webhook::sign(secret, &body);
     let client = reqwest::Client::new();
-    let deliveries = PORTS.iter().cycle().take(6).map(|port| {
+    let deliver = |port: u16| {
         let request = client
             .post(format!("http://127.0.0.1:{port}/webhook"))
             .header("x-webhook-signature", &signature)
@@ -77,17 +78,22 @@ async fn deliver_duplicates(secret: &str) {
                 Ok(response) => {
                     let duplicate = response.headers().contains_key(DUPLICATE_HEADER);
                     let note = if duplicate {
-                        " (duplicate, handler not run)"
+                        " (duplicate: handler not run)"
                     } else {
                         ""
                     };
-                    println!("delivery to :{port} -> {}{note}", response.status());
+                    println!("  to :{port} -> {}{note}", response.status());
                 }
-                Err(error) => println!("delivery to :{port} failed: {error}"),
+                Err(error) => println!("  to :{port} failed: {error}"),
             }
         }
-    });
-    futures_util::future::join_all(deliveries).await;
+    };
+    println!("\nthe same event six times, to both receivers at once:");
+    futures_util::future::join_all(PORTS.iter().cycle().take(6).map(|port| deliver(*port))).await;
+    println!("\nand again, once to each, after it was handled:");
+    for port in PORTS {
+        deliver(port).await;
+    }
 }
 
 #[tokio::main]
@@ -98,7 +104,6 @@ async fn main() -> Result<(), String> {
     receiver("receiver A", PORTS[0], &secret, &redis_url).await?;
     receiver("receiver B", PORTS[1], &secret, &redis_url).await?;
 
-    println!("\ndelivering one event six times, to both receivers at once:");
     deliver_duplicates(&secret).await;
     println!(
         "\nthe receivers keep running; try\n  \

@@ -25,7 +25,8 @@ use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::response::Response;
@@ -303,11 +304,17 @@ fn duplicate_response() -> Response {
     response
 }
 
-/// A random token naming this request as the owner of its claim.
+/// A token naming this request as the owner of its claim: random per process, then a
+/// counter, so no two requests of any receivers sharing a store get the same one.
 fn owner_token() -> String {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).expect("the operating system's random source works");
-    hex::encode(bytes)
+    static PROCESS: OnceLock<String> = OnceLock::new();
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let process = PROCESS.get_or_init(|| {
+        let mut bytes = [0u8; 16];
+        getrandom::fill(&mut bytes).expect("the operating system's random source works");
+        hex::encode(bytes)
+    });
+    format!("{process}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 /// A claim this request holds; released in the background if the request is dropped

@@ -42,9 +42,10 @@ return 0
 /// themselves.
 ///
 /// The connection is a [`ConnectionManager`], which reconnects after the server goes
-/// away. [`connect`](Self::connect) gives each command a 1 second timeout and tries one
-/// reconnection per command, so an unreachable server turns into a quick 503 rather than a
-/// hung request.
+/// away. [`connect`](Self::connect) gives each command and each connection attempt a
+/// 1 second timeout and does not wait between attempts: while the server is unreachable
+/// each request fails at once (503 by default) and the next one tries to connect again,
+/// so handling resumes as soon as the server is back.
 ///
 /// ```no_run
 /// use tower_webhook::{dedupe::RedisStore, WebhookVerify};
@@ -83,7 +84,7 @@ impl RedisStore {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Self::COMMAND_TIMEOUT)
             .set_response_timeout(Self::COMMAND_TIMEOUT)
-            .set_number_of_retries(1);
+            .set_number_of_retries(0);
         let connection = ConnectionManager::new_with_config(client, config)
             .await
             .map_err(StoreError::new)?;

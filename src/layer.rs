@@ -379,7 +379,7 @@ impl<S: Scheme + Clone> WebhookVerify<S> {
 
     /// Runs the handler at most once per event id, remembering handled ids in `store`:
     /// [`MemoryStore`](crate::dedupe::MemoryStore) for one receiver,
-    /// [`RedisStore`](crate::dedupe::RedisStore) (feature `redis`) for several. See the
+    /// `RedisStore` (feature `redis`) for several. See the
     /// [`dedupe`](crate::dedupe) module for what each sender sees.
     ///
     /// The id is the one the scheme signs (such as `webhook-id`), else the body's

@@ -2,7 +2,7 @@
 //! repeats does not run the handler twice.
 //!
 //! Turn it on with [`WebhookVerify::dedupe`](crate::WebhookVerify::dedupe) and a [`Store`]:
-//! [`MemoryStore`] for one receiver, [`RedisStore`] (feature `redis`) for several receivers
+//! [`MemoryStore`] for one receiver, `RedisStore` (feature `redis`) for several receivers
 //! behind a load balancer. After the signature is verified, the event id (the id the scheme
 //! signs, such as `webhook-id`, else the body's top-level `id` field) is claimed in the
 //! store under a prefix, and:

@@ -47,8 +47,10 @@ fn app(
     Router::new().route("/webhook", post(handler)).layer(layer)
 }
 
+/// Sends a request that must be answered without waiting on any handler.
 async fn send(app: &Router, request: Request<Body>) -> Response {
-    app.clone().oneshot(request).await.unwrap()
+    let answer = tokio::time::timeout(Duration::from_secs(10), app.clone().oneshot(request));
+    answer.await.expect("an answer within 10 s").unwrap()
 }
 
 fn is_duplicate(response: &Response) -> bool {
@@ -367,7 +369,7 @@ async fn many_concurrent_copies_run_the_handler_once_per_id() {
 /// Sends like a sender does: again after a 409, until it is accepted.
 async fn deliver_until_accepted(app: Router, id: &str) -> StatusCode {
     loop {
-        let status = app.clone().oneshot(delivery(id)).await.unwrap().status();
+        let status = send(&app, delivery(id)).await.status();
         if status != StatusCode::CONFLICT {
             return status;
         }

@@ -59,8 +59,10 @@ fn delivery(id: &str) -> Request<Body> {
     request
 }
 
+/// Sends event `id`, which must be answered without waiting on any handler.
 async fn send(app: &Router, id: &str) -> Response {
-    app.clone().oneshot(delivery(id)).await.unwrap()
+    let answer = tokio::time::timeout(Duration::from_secs(10), app.clone().oneshot(delivery(id)));
+    answer.await.expect("an answer within 10 s").unwrap()
 }
 
 fn is_duplicate(response: &Response) -> bool {
@@ -145,7 +147,10 @@ async fn two_instances_sharing_redis_run_each_event_exactly_once() {
         addresses.push(serve(app).await);
     }
 
-    let client = reqwest::Client::new();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
     let mut deliveries = Vec::new();
     for id in 0..IDS {
         for _copy in 0..COPIES_PER_INSTANCE {

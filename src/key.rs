@@ -23,7 +23,7 @@ pub(crate) enum KeyKind {
     Hmac(HmacSha256),
     Ed25519 {
         public: VerifyingKey,
-        secret: Option<SigningKey>,
+        secret: Option<Box<SigningKey>>,
     },
 }
 
@@ -58,7 +58,7 @@ impl Key {
         let secret = SigningKey::from_bytes(&bytes);
         Ok(Self(KeyKind::Ed25519 {
             public: secret.verifying_key(),
-            secret: Some(secret),
+            secret: Some(Box::new(secret)),
         }))
     }
 
@@ -96,9 +96,9 @@ impl fmt::Debug for Key {
         match &self.0 {
             KeyKind::Hmac(_) => f.write_str("Key::HmacSha256(<redacted>)"),
             KeyKind::Ed25519 { secret: None, .. } => f.write_str("Key::Ed25519Public(..)"),
-            KeyKind::Ed25519 { secret: Some(_), .. } => {
-                f.write_str("Key::Ed25519Secret(<redacted>)")
-            }
+            KeyKind::Ed25519 {
+                secret: Some(_), ..
+            } => f.write_str("Key::Ed25519Secret(<redacted>)"),
         }
     }
 }

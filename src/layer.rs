@@ -418,7 +418,9 @@ impl<S: Scheme + Clone> WebhookVerify<S> {
         }
         let mut prefix = Vec::new();
         scheme.signed_prefix(&claims, &mut prefix);
-        claims.signatures.push(self.config.keys[0].sign(&prefix, body));
+        claims
+            .signatures
+            .push(self.config.keys[0].sign(&prefix, body));
         let mut headers = HeaderMap::new();
         scheme.write_headers(&claims, &mut headers);
         headers
@@ -426,7 +428,8 @@ impl<S: Scheme + Clone> WebhookVerify<S> {
 }
 
 pub(crate) fn unix_seconds(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH).map_or(0, |since| since.as_secs())
+    time.duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
 }
 
 impl<S> Config<S> {

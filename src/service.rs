@@ -113,7 +113,11 @@ where
 
 /// Checks the headers, reads the body up to the limit while computing the MACs, and
 /// compares them with the claimed signatures.
-async fn verify<Sch, B>(config: &Config<Sch>, headers: &HeaderMap, body: B) -> Result<Verified, Rejection>
+async fn verify<Sch, B>(
+    config: &Config<Sch>,
+    headers: &HeaderMap,
+    body: B,
+) -> Result<Verified, Rejection>
 where
     Sch: Scheme,
     B: http_body::Body,
@@ -128,7 +132,10 @@ where
 
     let mut prefix = Vec::new();
     config.scheme.signed_prefix(&claims, &mut prefix);
-    let has_hmac = claims.signatures.iter().any(|s| matches!(s, Signature::HmacSha256(_)));
+    let has_hmac = claims
+        .signatures
+        .iter()
+        .any(|s| matches!(s, Signature::HmacSha256(_)));
     let mut macs: Vec<(usize, HmacSha256)> = Vec::new();
     if has_hmac {
         for (index, key) in config.keys.iter().enumerate() {
@@ -168,7 +175,12 @@ fn match_hmac(macs: Vec<(usize, HmacSha256)>, signatures: &[Signature]) -> Optio
 }
 
 /// The index of the first ed25519 key that verifies one of the signatures.
-fn match_ed25519<Sch>(config: &Config<Sch>, signatures: &[Signature], prefix: &[u8], body: &[u8]) -> Option<usize> {
+fn match_ed25519<Sch>(
+    config: &Config<Sch>,
+    signatures: &[Signature],
+    prefix: &[u8],
+    body: &[u8],
+) -> Option<usize> {
     let claimed: Vec<ed25519_dalek::Signature> = signatures
         .iter()
         .filter_map(|signature| match signature {
@@ -180,13 +192,17 @@ fn match_ed25519<Sch>(config: &Config<Sch>, signatures: &[Signature], prefix: &[
         return None;
     }
     let message = [prefix, body].concat();
-    config.keys.iter().enumerate().find_map(|(index, key)| match key.kind() {
-        KeyKind::Ed25519 { public, .. } => claimed
-            .iter()
-            .any(|signature| public.verify_strict(&message, signature).is_ok())
-            .then_some(index),
-        KeyKind::Hmac(_) => None,
-    })
+    config
+        .keys
+        .iter()
+        .enumerate()
+        .find_map(|(index, key)| match key.kind() {
+            KeyKind::Ed25519 { public, .. } => claimed
+                .iter()
+                .any(|signature| public.verify_strict(&message, signature).is_ok())
+                .then_some(index),
+            KeyKind::Hmac(_) => None,
+        })
 }
 
 fn content_length(headers: &HeaderMap) -> Option<u64> {

@@ -15,7 +15,8 @@ use sha2::Sha256;
 /// For any other scheme, use [`WebhookVerify::sign`](crate::WebhookVerify::sign), which
 /// returns the complete headers.
 pub fn sign(secret: impl AsRef<[u8]>, body: impl AsRef<[u8]>) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_ref()).expect("HMAC takes keys of any length");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_ref()).expect("HMAC takes keys of any length");
     mac.update(body.as_ref());
     hex::encode(mac.finalize().into_bytes())
 }

@@ -201,6 +201,25 @@ impl Encoding {
     }
 }
 
+/// The most signatures one request may carry. Senders send one per active secret (two
+/// during a rotation); a cap keeps a header stuffed with signatures from costing one
+/// verification each.
+pub const MAX_SIGNATURES: usize = 8;
+
+/// Refuses a list of signatures that is longer than [`MAX_SIGNATURES`].
+pub fn check_signature_count(
+    header: &HeaderName,
+    signatures: &[Signature],
+) -> Result<(), Rejection> {
+    if signatures.len() > MAX_SIGNATURES {
+        return Err(Rejection::malformed_header(
+            header.clone(),
+            "more than 8 signatures",
+        ));
+    }
+    Ok(())
+}
+
 /// Returns the one value of a header as text: missing, repeated or non-ASCII values are
 /// rejected with a reason that names the header.
 pub fn single_header<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Result<&'a str, Rejection> {

@@ -1,7 +1,10 @@
 use base64::Engine as _;
 use http::{HeaderMap, HeaderName};
 
-use super::{header_value, parse_timestamp, single_header, Claims, Key, Scheme, Signature};
+use super::{
+    check_signature_count, header_value, parse_timestamp, single_header, Claims, Key, Scheme,
+    Signature,
+};
 use crate::rejection::Rejection;
 use crate::ConfigError;
 
@@ -33,14 +36,20 @@ impl Scheme for StandardWebhooks {
     fn parse(&self, headers: &HeaderMap) -> Result<Claims, Rejection> {
         let id = single_header(headers, &ID)?;
         if id.is_empty() || id.len() > MAX_ID_LEN {
-            return Err(Rejection::malformed_header(ID, "empty or longer than 256 bytes"));
+            return Err(Rejection::malformed_header(
+                ID,
+                "empty or longer than 256 bytes",
+            ));
         }
         let timestamp = parse_timestamp(&TIMESTAMP, single_header(headers, &TIMESTAMP)?)?;
         let value = single_header(headers, &SIGNATURE)?;
         let mut signatures = Vec::new();
         for item in value.split(' ').filter(|item| !item.is_empty()) {
             let Some((version, encoded)) = item.split_once(',') else {
-                return Err(Rejection::malformed_header(SIGNATURE, "an entry is not version,signature"));
+                return Err(Rejection::malformed_header(
+                    SIGNATURE,
+                    "an entry is not version,signature",
+                ));
             };
             let signature = match version {
                 "v1" => decode_fixed(encoded).map(Signature::HmacSha256),
@@ -48,13 +57,22 @@ impl Scheme for StandardWebhooks {
                 _ => continue,
             };
             signatures.push(signature.ok_or_else(|| {
-                Rejection::malformed_header(SIGNATURE, "a signature is not base64 of the right length")
+                Rejection::malformed_header(
+                    SIGNATURE,
+                    "a signature is not base64 of the right length",
+                )
             })?);
         }
         if signatures.is_empty() {
-            return Err(Rejection::malformed_header(SIGNATURE, "no v1 or v1a signature"));
+            return Err(Rejection::malformed_header(
+                SIGNATURE,
+                "no v1 or v1a signature",
+            ));
         }
-        Ok(Claims::new(signatures).with_timestamp(timestamp).with_id(id))
+        check_signature_count(&SIGNATURE, &signatures)?;
+        Ok(Claims::new(signatures)
+            .with_timestamp(timestamp)
+            .with_id(id))
     }
 
     fn signed_prefix(&self, claims: &Claims, prefix: &mut Vec<u8>) {
@@ -80,7 +98,10 @@ impl Scheme for StandardWebhooks {
 
     fn key(&self, secret: &[u8]) -> Result<Key, ConfigError> {
         if let Some(encoded) = secret.strip_prefix(b"whpk_") {
-            Key::ed25519_public(&decode_base64(encoded, "the whpk_ public key is not base64")?)
+            Key::ed25519_public(&decode_base64(
+                encoded,
+                "the whpk_ public key is not base64",
+            )?)
         } else if let Some(encoded) = secret.strip_prefix(b"whsk_") {
             let bytes = decode_base64(encoded, "the whsk_ secret key is not base64")?;
             // The spec's secret key is the 32-byte seed, sometimes followed by the public key.

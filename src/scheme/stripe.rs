@@ -1,6 +1,9 @@
 use http::{HeaderMap, HeaderName};
 
-use super::{header_value, parse_timestamp, single_header, Claims, Encoding, Scheme, Signature};
+use super::{
+    check_signature_count, header_value, parse_timestamp, single_header, Claims, Encoding, Scheme,
+    Signature,
+};
 use crate::rejection::Rejection;
 
 const HEADER: HeaderName = HeaderName::from_static("stripe-signature");
@@ -19,7 +22,10 @@ impl Scheme for Stripe {
         let mut claims = Claims::default();
         for item in value.split(',') {
             let Some((key, text)) = item.trim().split_once('=') else {
-                return Err(Rejection::malformed_header(HEADER, "an entry is not key=value"));
+                return Err(Rejection::malformed_header(
+                    HEADER,
+                    "an entry is not key=value",
+                ));
             };
             match key {
                 "t" if claims.timestamp.is_some() => {
@@ -41,6 +47,7 @@ impl Scheme for Stripe {
         if claims.signatures.is_empty() {
             return Err(Rejection::malformed_header(HEADER, "no v1= signature"));
         }
+        check_signature_count(&HEADER, &claims.signatures)?;
         Ok(claims)
     }
 

@@ -8,9 +8,12 @@ body size, each cell the median time and its ratio to the group's baseline (`by_
 `bare_hmac` or `bare_hmac_x1`).
 
     cargo bench --bench verify
-    python3 scripts/bench-table.py [target/criterion]
+    python3 scripts/bench-table.py [--stat median|mean|slope] [target/criterion]
+
+`--stat slope` gives the point estimate criterion prints as `time:`.
 """
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -23,8 +26,8 @@ ORDER = (
 )
 
 
-def load(root):
-    """Yields (family, size label, size in bytes, benchmark, median in ns)."""
+def load(root, stat):
+    """Yields (family, size label, size in bytes, benchmark, statistic in ns)."""
     for estimates_path in sorted(root.glob("**/new/estimates.json")):
         benchmark_path = estimates_path.with_name("benchmark.json")
         if not benchmark_path.exists():
@@ -35,8 +38,8 @@ def load(root):
         family, _, size = group.partition("/")
         throughput = benchmark.get("throughput") or {}
         size_bytes = throughput.get("Bytes") or throughput.get("BytesDecimal") or 0
-        median = estimates["median"]["point_estimate"]
-        yield family, size or group, size_bytes, benchmark["function_id"], median
+        estimate = estimates.get(stat) or estimates["mean"]
+        yield family, size or group, size_bytes, benchmark["function_id"], estimate["point_estimate"]
 
 
 def duration(ns):
@@ -50,12 +53,12 @@ def rank(name):
     return (ORDER.index(name), name) if name in ORDER else (len(ORDER), name)
 
 
-def table(family, results):
+def table(family, results, stat):
     sizes = sorted({(size_bytes, size) for size, size_bytes, _, _ in results})
     names = sorted({name for _, _, name, _ in results}, key=rank)
     medians = {(size, name): median for size, _, name, median in results}
     lines = [
-        f"**{family}** (median; × = time relative to the group's baseline)",
+        f"**{family}** ({stat}; × = time relative to the group's baseline)",
         "",
         "| | " + " | ".join(size for _, size in sizes) + " |",
         "|---|" + "---:|" * len(sizes),
@@ -81,17 +84,21 @@ def table(family, results):
 
 
 def main():
-    root = Path(sys.argv[1] if len(sys.argv) > 1 else "target/criterion")
+    parser = argparse.ArgumentParser(description="Criterion results as Markdown tables.")
+    parser.add_argument("root", nargs="?", default="target/criterion", type=Path)
+    parser.add_argument("--stat", choices=("median", "mean", "slope"), default="median")
+    args = parser.parse_args()
+    root = args.root
     if not root.is_dir():
         sys.exit(f"no criterion results in {root}: run `cargo bench --bench verify` first")
     families = {}
-    for family, size, size_bytes, name, median in load(root):
+    for family, size, size_bytes, name, median in load(root, args.stat):
         families.setdefault(family, []).append((size, size_bytes, name, median))
     if not families:
         sys.exit(f"no */new/estimates.json under {root}")
     order = ["request", "verify", "presets", "rotation"]
     for family in sorted(families, key=lambda f: (order.index(f) if f in order else 99, f)):
-        print(table(family, families[family]))
+        print(table(family, families[family], args.stat))
         print()
 
 

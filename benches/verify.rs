@@ -1,2 +1,336 @@
-//! Benchmarks.
-fn main() {}
+//! What verification costs, next to what it must cost.
+//!
+//! Groups, one per compared set and body size, each with `Throughput::Bytes`:
+//!
+//! - `request/<size>`: a full request through an axum `Router`. `layer` is the route behind
+//!   `WebhookVerify::new`, its handler taking the verified `Bytes`; `by_hand` is the same
+//!   route without the layer, its handler taking `HeaderMap` + `Bytes` and verifying with
+//!   `hmac` + `sha2` itself (hex-decode the header, key the HMAC, `verify_slice`). After
+//!   verifying, both handlers do the same work: they read the body's length and answer 200.
+//!   That work is deliberately trivial, so the comparison shows the layer's whole overhead
+//!   rather than hiding it behind the handler's. Both routers are finalized with
+//!   `.with_state(())`, as `axum::serve` does, so neither turns its handler into a service
+//!   on every request.
+//! - `verify/<size>`: `layer` is `WebhookVerify::new` around a trivial service; `bare_hmac`
+//!   is one keyed HMAC-SHA256 over the same bytes, the floor.
+//! - `presets/<size>`: every preset through the layer around a trivial service, next to
+//!   `bare_hmac`.
+//! - `rotation/<size>`: three secrets (`also_accept` twice) where the request is signed
+//!   with the last, next to one and three bare HMACs. The layer keys each secret's HMAC
+//!   once, when it is configured, and per request clones the keyed states and feeds every
+//!   body chunk to each: three secrets cost three MACs over the body, however many
+//!   signatures the request carries, and no keying.
+//!
+//! Every request is built in the untimed setup of `iter_batched`, from a `Bytes` body in one
+//! chunk (as hyper delivers small bodies), and driven with `oneshot` on a clone of the
+//! service inside a current-thread tokio runtime. Each benchmark cycles through distinct
+//! signed events ([`event_count`]: 4096 at 1 KiB), because a real signature never repeats:
+//! the same few signatures on every request let the branch predictor learn their hex
+//! digits, which hides the cost of a branchy decoder such as the by-hand handler's.
+
+// `criterion_group!` generates a public function that cannot carry a doc comment.
+#![allow(missing_docs)]
+
+use std::convert::Infallible;
+use std::hint::black_box;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::body::Body;
+use axum::routing::post;
+use axum::Router;
+use bytes::Bytes;
+use criterion::measurement::WallTime;
+use criterion::{
+    criterion_group, criterion_main, BatchSize, BenchmarkGroup, Criterion, Throughput,
+};
+use hmac::{Hmac, Mac};
+use http::{header, HeaderMap, Request, Response, StatusCode};
+use sha2::Sha256;
+use tokio::runtime::Runtime;
+use tower::{Layer, Service, ServiceExt};
+use tower_webhook::scheme::Scheme;
+use tower_webhook::WebhookVerify;
+
+type HmacSha256 = Hmac<Sha256>;
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const STANDARD_SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+const ED25519_SECRET_KEY: &str = "whsk_nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=";
+const HEADER: &str = "x-webhook-signature";
+const EVENT_ID: &str = "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk";
+
+/// The memory the distinct events of one size may take.
+const EVENT_BYTES: usize = 8 * 1024 * 1024;
+
+const KIB: usize = 1024;
+const MIB: usize = 1024 * 1024;
+
+/// The fixed "now" of every layer that checks a timestamp; requests are signed at it.
+fn now() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+}
+
+fn size_name(size: usize) -> String {
+    if size >= MIB {
+        format!("{}MiB", size / MIB)
+    } else {
+        format!("{}KiB", size / KIB)
+    }
+}
+
+/// How many distinct events of `size` bytes a benchmark cycles through: as many as fit in
+/// [`EVENT_BYTES`], from 8 to 4096.
+fn event_count(size: usize) -> usize {
+    (EVENT_BYTES / size).clamp(8, 4096)
+}
+
+/// JSON events in the `{id, type, payload}` envelope, each exactly `size` bytes long, with
+/// distinct ids.
+fn event_bodies(size: usize) -> Vec<Bytes> {
+    (0..event_count(size))
+        .map(|n| event_body(size, n))
+        .collect()
+}
+
+/// A JSON event in the `{id, type, payload}` envelope, exactly `size` bytes long.
+fn event_body(size: usize, n: usize) -> Bytes {
+    let head = format!(r#"{{"id":"evt_{n:04}","type":"message.created","payload":{{"text":""#);
+    let tail = r#""}}"#;
+    let mut body = String::with_capacity(size);
+    body.push_str(&head);
+    let filler = "The quick brown fox jumps over the lazy dog. ";
+    while body.len() + tail.len() < size {
+        let room = size - tail.len() - body.len();
+        body.push_str(&filler[..room.min(filler.len())]);
+    }
+    body.push_str(tail);
+    assert_eq!(body.len(), size);
+    Bytes::from(body)
+}
+
+/// A request as hyper hands it over: the headers, `Content-Length`, and the body in one chunk.
+fn request(headers: &HeaderMap, body: &Bytes) -> Request<Body> {
+    let mut request = Request::post("/webhook")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_LENGTH, body.len())
+        .body(Body::from(body.clone()))
+        .expect("a valid request");
+    request.headers_mut().extend(headers.clone());
+    request
+}
+
+/// One keyed HMAC-SHA256 over `body`, keyed from the secret: the floor.
+fn bare_hmac(body: &[u8]) -> [u8; 32] {
+    let mut mac = HmacSha256::new_from_slice(SECRET.as_bytes()).expect("any key length");
+    mac.update(body);
+    mac.finalize().into_bytes().into()
+}
+
+/// The work both routers' handlers do once the body is verified.
+fn handle_event(body: &Bytes) -> StatusCode {
+    black_box(body.len());
+    StatusCode::OK
+}
+
+async fn verified_handler(body: Bytes) -> StatusCode {
+    handle_event(&body)
+}
+
+/// What a handler without the layer does: verify the hex header itself, then do the work.
+async fn by_hand_handler(headers: HeaderMap, body: Bytes) -> StatusCode {
+    let Some(claimed) = headers.get(HEADER) else {
+        return StatusCode::BAD_REQUEST;
+    };
+    let mut tag = [0u8; 32];
+    if hex::decode_to_slice(claimed.as_bytes(), &mut tag).is_err() {
+        return StatusCode::BAD_REQUEST;
+    }
+    let mut mac = HmacSha256::new_from_slice(SECRET.as_bytes()).expect("any key length");
+    mac.update(&body);
+    if mac.verify_slice(&tag).is_err() {
+        return StatusCode::BAD_REQUEST;
+    }
+    handle_event(&body)
+}
+
+async fn trivial(_request: Request<Body>) -> Result<Response<Body>, Infallible> {
+    Ok(Response::new(Body::empty()))
+}
+
+fn runtime() -> Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+/// Benches `service` on the signed `events` in turn, after checking that it accepts each.
+fn bench_service<S>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    runtime: &Runtime,
+    name: &str,
+    service: S,
+    events: &[(HeaderMap, Bytes)],
+) where
+    S: Service<Request<Body>, Response = Response<Body>> + Clone,
+    S::Error: std::fmt::Debug,
+{
+    for (headers, body) in events {
+        let status = runtime
+            .block_on(service.clone().oneshot(request(headers, body)))
+            .expect("the service answers")
+            .status();
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{name} refused a correctly signed request"
+        );
+    }
+    let mut next = events.iter().cycle();
+    group.bench_function(name, |b| {
+        b.to_async(runtime).iter_batched(
+            || {
+                let (headers, body) = next.next().expect("a cycle never ends");
+                (service.clone(), request(headers, body))
+            },
+            |(service, request)| service.oneshot(request),
+            BatchSize::SmallInput,
+        )
+    });
+}
+
+/// A preset's layer around a trivial service, on events it signed at the fixed now.
+fn bench_layer<Sch: Scheme + Clone>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    runtime: &Runtime,
+    name: &str,
+    verify: WebhookVerify<Sch>,
+    bodies: &[Bytes],
+) {
+    let verify = verify.clock(now);
+    let events: Vec<_> = bodies
+        .iter()
+        .map(|body| (verify.sign_at(body, now(), EVENT_ID), body.clone()))
+        .collect();
+    let service = verify.layer(tower::service_fn(trivial));
+    bench_service(group, runtime, name, service, &events);
+}
+
+/// `times` bare HMACs of each body in turn.
+fn bench_bare_hmac(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    times: usize,
+    bodies: &[Bytes],
+) {
+    let mut next = bodies.iter().cycle();
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            let body = next.next().expect("a cycle never ends");
+            for _ in 0..times {
+                black_box(bare_hmac(black_box(body)));
+            }
+        })
+    });
+}
+
+/// The layer in a Router against the same Router verifying by hand.
+fn request_through_router(c: &mut Criterion) {
+    let runtime = runtime();
+    for size in [KIB, 64 * KIB, MIB] {
+        let events: Vec<_> = event_bodies(size)
+            .into_iter()
+            .map(|body| {
+                let mut headers = HeaderMap::new();
+                let signature = hex::encode(bare_hmac(&body));
+                headers.insert(HEADER, signature.parse().expect("hex is a header value"));
+                (headers, body)
+            })
+            .collect();
+        let layered = Router::new()
+            .route("/webhook", post(verified_handler))
+            .layer(WebhookVerify::new(SECRET))
+            .with_state(());
+        let by_hand = Router::new()
+            .route("/webhook", post(by_hand_handler))
+            .with_state(());
+
+        let mut group = c.benchmark_group(format!("request/{}", size_name(size)));
+        group.throughput(Throughput::Bytes(size as u64));
+        bench_service(&mut group, &runtime, "layer", layered, &events);
+        bench_service(&mut group, &runtime, "by_hand", by_hand, &events);
+        group.finish();
+    }
+}
+
+/// The layer's verification against one bare HMAC over the same bytes.
+fn verify_against_bare_hmac(c: &mut Criterion) {
+    let runtime = runtime();
+    for size in [KIB, 64 * KIB, MIB] {
+        let bodies = event_bodies(size);
+        let mut group = c.benchmark_group(format!("verify/{}", size_name(size)));
+        group.throughput(Throughput::Bytes(size as u64));
+        bench_bare_hmac(&mut group, "bare_hmac", 1, &bodies);
+        let layer = WebhookVerify::new(SECRET);
+        bench_layer(&mut group, &runtime, "layer", layer, &bodies);
+        group.finish();
+    }
+}
+
+/// Every preset through the layer, next to the bare HMAC.
+fn presets(c: &mut Criterion) {
+    let rt = &runtime();
+    for size in [KIB, 64 * KIB] {
+        let bodies = &event_bodies(size);
+        let mut group = c.benchmark_group(format!("presets/{}", size_name(size)));
+        group.throughput(Throughput::Bytes(size as u64));
+        let g = &mut group;
+        bench_bare_hmac(g, "bare_hmac", 1, bodies);
+        bench_layer(g, rt, "new", WebhookVerify::new(SECRET), bodies);
+        bench_layer(g, rt, "github", WebhookVerify::github(SECRET), bodies);
+        bench_layer(g, rt, "shopify", WebhookVerify::shopify(SECRET), bodies);
+        bench_layer(g, rt, "stripe", WebhookVerify::stripe(SECRET), bodies);
+        bench_layer(g, rt, "slack", WebhookVerify::slack(SECRET), bodies);
+        let standard = WebhookVerify::standard(STANDARD_SECRET);
+        bench_layer(g, rt, "standard", standard, bodies);
+        let ed25519 = WebhookVerify::standard_ed25519(ED25519_SECRET_KEY);
+        bench_layer(g, rt, "standard_ed25519", ed25519, bodies);
+        group.finish();
+    }
+}
+
+/// Three secrets, the request signed with the last: one MAC per secret, so at most three.
+fn rotation(c: &mut Criterion) {
+    let runtime = runtime();
+    for size in [KIB, 64 * KIB] {
+        let bodies = event_bodies(size);
+        let signer = WebhookVerify::new("third secret");
+        let signed_with_last: Vec<_> = bodies
+            .iter()
+            .map(|body| (signer.sign_at(body, now(), EVENT_ID), body.clone()))
+            .collect();
+        let three = WebhookVerify::new("first secret")
+            .also_accept("second secret")
+            .also_accept("third secret");
+        let one = WebhookVerify::new("third secret");
+
+        let mut group = c.benchmark_group(format!("rotation/{}", size_name(size)));
+        group.throughput(Throughput::Bytes(size as u64));
+        bench_bare_hmac(&mut group, "bare_hmac_x1", 1, &bodies);
+        bench_bare_hmac(&mut group, "bare_hmac_x3", 3, &bodies);
+        for (name, verify) in [("layer_1_secret", one), ("layer_3_secrets_last", three)] {
+            let service = verify.layer(tower::service_fn(trivial));
+            bench_service(&mut group, &runtime, name, service, &signed_with_last);
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(
+    benches,
+    request_through_router,
+    verify_against_bare_hmac,
+    presets,
+    rotation
+);
+criterion_main!(benches);

@@ -16,7 +16,7 @@ use subtle::ConstantTimeEq;
 use tower_service::Service;
 
 use crate::extract::Verified;
-use crate::key::{HmacSha256, KeyKind};
+use crate::key::KeyKind;
 use crate::layer::Config;
 use crate::rejection::{Rejection, RejectionKind};
 use crate::scheme::{Scheme, Signature};
@@ -122,8 +122,8 @@ where
     }
 }
 
-/// Checks the headers, reads the body up to the limit while computing the MACs, and
-/// compares them with the claimed signatures.
+/// Checks the headers (and the window and `Content-Length`) before reading the body, reads
+/// the body up to the limit, and checks its signatures.
 async fn verify<Sch, B>(
     config: &Config<Sch>,
     headers: &HeaderMap,
@@ -143,43 +143,40 @@ where
 
     let mut prefix = Vec::new();
     config.scheme.signed_prefix(&claims, &mut prefix);
-    let has_hmac = claims
-        .signatures
-        .iter()
-        .any(|s| matches!(s, Signature::HmacSha256(_)));
-    let mut macs: Vec<(usize, HmacSha256)> = Vec::new();
-    if has_hmac {
-        for (index, key) in config.keys.iter().enumerate() {
-            if let KeyKind::Hmac(mac) = key.kind() {
-                let mut mac = mac.clone();
-                mac.update(&prefix);
-                macs.push((index, mac));
-            }
-        }
-    }
-
     let capacity = declared.map_or(0, |length| length as usize);
-    let body = read_body(body, limit, capacity, |chunk| {
-        for (_, mac) in &mut macs {
-            mac.update(chunk);
-        }
-    })
-    .await?;
+    let body = read_body(body, limit, capacity).await?;
 
-    let key_index = match_hmac(macs, &claims.signatures)
+    let key_index = match_hmac(config, &claims.signatures, &prefix, &body)
         .or_else(|| match_ed25519(config, &claims.signatures, &prefix, &body))
         .ok_or_else(|| Rejection::new(RejectionKind::SignatureMismatch))?;
     Ok(Verified::new(body, key_index, claims.id, claims.timestamp))
 }
 
-/// The index of the first key whose MAC equals one of the signatures, compared in
-/// constant time.
-fn match_hmac(macs: Vec<(usize, HmacSha256)>, signatures: &[Signature]) -> Option<usize> {
-    macs.into_iter().find_map(|(index, mac)| {
+/// The index of the first HMAC key whose MAC over `prefix` and `body` equals one of the
+/// signatures, each compared in constant time. One MAC per key, however many signatures.
+fn match_hmac<Sch>(
+    config: &Config<Sch>,
+    signatures: &[Signature],
+    prefix: &[u8],
+    body: &[u8],
+) -> Option<usize> {
+    if !signatures
+        .iter()
+        .any(|signature| matches!(signature, Signature::HmacSha256(_)))
+    {
+        return None;
+    }
+    config.keys.iter().enumerate().find_map(|(index, key)| {
+        let KeyKind::Hmac(mac) = key.kind() else {
+            return None;
+        };
+        let mut mac = mac.clone();
+        mac.update(prefix);
+        mac.update(body);
         let tag = mac.finalize().into_bytes();
         let matched = signatures.iter().any(|signature| match signature {
             Signature::HmacSha256(claimed) => bool::from(tag.as_slice().ct_eq(claimed)),
-            _ => false,
+            Signature::Ed25519(_) => false,
         });
         matched.then_some(index)
     })
@@ -225,13 +222,12 @@ fn content_length(headers: &HeaderMap) -> Option<u64> {
         .ok()
 }
 
-/// Reads the whole body, refusing it as soon as it passes `limit`, and shows each chunk
-/// to `on_chunk` as it arrives. A body that arrives in one chunk is not copied.
+/// Reads the whole body, refusing it as soon as it passes `limit`. A body that arrives in
+/// one chunk is not copied.
 async fn read_body<B: http_body::Body>(
     body: B,
     limit: usize,
     capacity: usize,
-    mut on_chunk: impl FnMut(&[u8]),
 ) -> Result<Bytes, Rejection> {
     let mut body = pin!(body);
     let mut first: Option<Bytes> = None;
@@ -250,7 +246,6 @@ async fn read_body<B: http_body::Body>(
         if chunk.is_empty() {
             continue;
         }
-        on_chunk(&chunk);
         match (&mut first, &mut joined) {
             (None, None) => first = Some(chunk),
             (Some(_), None) => {

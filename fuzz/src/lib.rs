@@ -148,7 +148,11 @@ impl Case<'_> {
 
 /// One request through the layer around a service that checks it got the verified body.
 /// Returns the status and whether the inner service ran.
-fn send<S: Scheme + Clone>(verify: &WebhookVerify<S>, headers: HeaderMap, body: &[u8]) -> (StatusCode, bool) {
+fn send<S: Scheme + Clone>(
+    verify: &WebhookVerify<S>,
+    headers: HeaderMap,
+    body: &[u8],
+) -> (StatusCode, bool) {
     let reached = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&reached);
     let sent = body.to_vec();
@@ -167,7 +171,9 @@ fn send<S: Scheme + Clone>(verify: &WebhookVerify<S>, headers: HeaderMap, body: 
             Ok::<_, Infallible>(http::Response::new(Body::empty()))
         }
     });
-    let mut request = Request::post("/webhook").body(Body::from(body.to_vec())).unwrap();
+    let mut request = Request::post("/webhook")
+        .body(Body::from(body.to_vec()))
+        .unwrap();
     *request.headers_mut() = headers;
     let response = verify
         .layer(inner)
@@ -196,7 +202,10 @@ fn event_id(line: &[u8]) -> String {
 fn header_line(line: &[u8]) -> Option<(HeaderName, HeaderValue)> {
     let (name, value) = split_once(line, b":")?;
     let value = value.strip_prefix(b" ").unwrap_or(value);
-    Some((HeaderName::from_bytes(name).ok()?, HeaderValue::from_bytes(value).ok()?))
+    Some((
+        HeaderName::from_bytes(name).ok()?,
+        HeaderValue::from_bytes(value).ok()?,
+    ))
 }
 
 fn split_once<'a>(data: &'a [u8], separator: &[u8]) -> Option<(&'a [u8], &'a [u8])> {

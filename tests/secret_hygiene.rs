@@ -102,18 +102,20 @@ fn assert_hides(text: &str, needles: &[String], what: &str) {
     }
 }
 
-/// Debug, plain and pretty, of the layer and of the service it builds.
-fn debug_of<S: Scheme + Clone>(verify: &WebhookVerify<S>) -> String {
+/// Debug, plain and pretty, of the layer and of the service it builds, with the
+/// signatures it would expect for `BODY`.
+fn debug_of<S: Scheme + Clone>(verify: &WebhookVerify<S>) -> (String, Vec<String>) {
     let service = verify.clone().layer(tower::service_fn(
         |_: http::Request<axum::body::Body>| async {
             Ok::<_, std::convert::Infallible>(http::Response::new(axum::body::Body::empty()))
         },
     ));
-    format!("{verify:?}\n{verify:#?}\n{service:?}\n{service:#?}")
+    let debug = format!("{verify:?}\n{verify:#?}\n{service:?}\n{service:#?}");
+    (debug, expected_signature(verify))
 }
 
 #[test]
-fn debug_of_every_preset_hides_the_secrets() {
+fn debug_of_every_preset_hides_the_secrets_and_macs() {
     let debugs = [
         debug_of(&WebhookVerify::new(SECRET).also_accept(OLD_SECRET)),
         debug_of(&WebhookVerify::github(SECRET).also_accept(OLD_SECRET)),
@@ -123,12 +125,13 @@ fn debug_of_every_preset_hides_the_secrets() {
         debug_of(&WebhookVerify::standard(whsec(SECRET)).also_accept(whsec(OLD_SECRET))),
         debug_of(&WebhookVerify::standard_ed25519(whsk()).also_accept(whsec(OLD_SECRET))),
     ];
-    for debug in &debugs {
+    for (debug, expected) in &debugs {
         assert!(
             debug.contains("WebhookVerify") && debug.contains("<redacted>"),
             "{debug}"
         );
         assert_hides(debug, &secret_spellings(), "Debug of the layer");
+        assert_hides(debug, expected, "Debug of the layer");
     }
 }
 

@@ -32,12 +32,16 @@ flags=(
     -Cdebug-assertions
     -Coverflow-checks
 )
+target_dir=target
 if [ "${FUZZ_ASAN:-0}" = 1 ]; then
+    # -Z flags are refused by a stable compiler unless RUSTC_BOOTSTRAP is set.
     flags+=(-Zsanitizer=address)
     export RUSTC_BOOTSTRAP=1
+    target_dir=target/asan
 fi
 # --target keeps the flags off build scripts and proc macros.
-RUSTFLAGS="${flags[*]}" cargo build --release --target "$triple" --bins
+RUSTFLAGS="${flags[*]}" CARGO_TARGET_DIR="$target_dir" \
+    cargo build --release --target "$triple" --bins
 
 mkdir -p logs
 for target in $targets; do
@@ -45,7 +49,7 @@ for target in $targets; do
     cp -n "seeds/$target"/* "corpus/$target/" 2>/dev/null || true
     echo "== $target: ${seconds}s"
     status=0
-    nice "target/$triple/release/$target" \
+    nice "$target_dir/$triple/release/$target" \
         -max_total_time="$seconds" \
         -artifact_prefix="artifacts/$target/" \
         -print_final_stats=1 \

@@ -5,6 +5,7 @@ use std::fmt;
 use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use zeroize::Zeroizing;
 
 use crate::scheme::Signature;
 use crate::ConfigError;
@@ -15,6 +16,15 @@ pub(crate) type HmacSha256 = Hmac<Sha256>;
 /// when this side also signs).
 ///
 /// The HMAC is keyed once, here, and cloned per request. `Debug` never shows key material.
+///
+/// Zeroing: an ed25519 secret key is zeroed when dropped (`ed25519-dalek`'s `zeroize`),
+/// and so is every buffer this crate decodes or copies a secret into while building a key
+/// (a `whsec_`/`whsk_` secret decoded from base64, the 32-byte seed). The keyed HMAC state
+/// is not: `hmac` 0.12 offers no zeroizing, so the inner and outer SHA-256 states
+/// (derived from the secret; enough to compute MACs, though not the secret itself) stay
+/// in freed memory after drop, as do the per-request copies, and `hmac` does not zero the
+/// padded key block it builds. Moves may leave stack copies that nothing zeroes. The
+/// secret you pass in is yours to hold (for example in a `zeroize::Zeroizing<String>`).
 #[derive(Clone)]
 pub struct Key(KeyKind);
 
@@ -52,9 +62,11 @@ impl Key {
 
     /// An ed25519 secret key (32 bytes): verifies with its public key and can also sign.
     pub fn ed25519_secret(secret_key: &[u8]) -> Result<Self, ConfigError> {
-        let bytes: [u8; 32] = secret_key
-            .try_into()
-            .map_err(|_| ConfigError::new("an ed25519 secret key is 32 bytes"))?;
+        if secret_key.len() != 32 {
+            return Err(ConfigError::new("an ed25519 secret key is 32 bytes"));
+        }
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        bytes.copy_from_slice(secret_key);
         let secret = SigningKey::from_bytes(&bytes);
         Ok(Self(KeyKind::Ed25519 {
             public: secret.verifying_key(),

@@ -1,5 +1,6 @@
 use base64::Engine as _;
 use http::{HeaderMap, HeaderName};
+use zeroize::Zeroizing;
 
 use super::{
     check_signature_count, header_value, parse_timestamp, single_header, Claims, Key, Scheme,
@@ -26,9 +27,11 @@ const MAX_ID_LEN: usize = 256;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StandardWebhooks;
 
-fn decode_base64(text: &[u8], what: &'static str) -> Result<Vec<u8>, ConfigError> {
+/// Decodes a configured secret; the decoded bytes are zeroed when dropped.
+fn decode_base64(text: &[u8], what: &'static str) -> Result<Zeroizing<Vec<u8>>, ConfigError> {
     base64::engine::general_purpose::STANDARD
         .decode(text)
+        .map(Zeroizing::new)
         .map_err(|_| ConfigError::new(what))
 }
 

@@ -3,7 +3,7 @@
 # (`by_hand` example) from wrk on loopback, first with valid events, then with forged
 # ones, and reports throughput, p99 latency, errors and memory (VmRSS sampled every 5 s).
 #
-#   scripts/soak.sh [seconds per run, default 60] [connections, default 32]
+#   scripts/soak.sh [seconds per server and kind, default 60] [connections, default 32]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -33,43 +33,69 @@ print('wrk.headers["x-webhook-signature"] = "%s"' % sig)
 PY
 done
 
-run() { # name port kind
-    local name=$1 port=$2 kind=$3 pid=$4
-    local samples="$work/$name-$kind.rss"
-    ( while kill -0 "$pid" 2>/dev/null; do awk '/VmRSS/ {print $2}' "/proc/$pid/status"; sleep 5; done ) > "$samples" &
-    local sampler=$!
-    wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$work/$kind.lua" "http://127.0.0.1:$port/webhook" > "$work/$name-$kind.out"
-    kill "$sampler" 2>/dev/null || true
-    local rps p99 non2xx errors requests rss
-    rps=$(awk '/Requests\/sec/ {print $2}' "$work/$name-$kind.out")
-    p99=$(awk '$1 == "99%" {print $2}' "$work/$name-$kind.out")
-    requests=$(awk '/requests in/ {print $1}' "$work/$name-$kind.out")
-    non2xx=$(awk '/Non-2xx/ {print $5}' "$work/$name-$kind.out"); non2xx=${non2xx:-0}
-    errors=$(awk '/Socket errors/ {print $0}' "$work/$name-$kind.out"); errors=${errors:-none}
-    rss=$(sort -n "$samples" | awk 'NR==1 {min=$1} {max=$1} END {printf "%d-%d KiB", min, max}')
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$kind" "$requests" "$rps" "$p99" "$non2xx" "$errors" "$rss"
-    echo "$rps" > "$work/$name-$kind.rps"
-}
-
-echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; ${seconds}s per run, $connections connections, wrk -t2"
-echo
-echo '| server | events | requests | req/s | p99 latency | non-2xx | socket errors | VmRSS during run |'
-echo '| --- | --- | --- | --- | --- | --- | --- | --- |'
+# Both servers run for the whole soak; their memory is sampled every 5 s. The load
+# alternates between them in rounds, so a noisy neighbour hits both alike.
+declare -A pids
 for name in receiver by_hand; do
     port=3100; [ "$name" = by_hand ] && port=3101
     WEBHOOK_SECRET=$secret PORT=$port RUST_LOG=warn "target/release/examples/$name" &
-    pid=$!
+    pids[$name]=$!
     for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-    run "$name" "$port" valid "$pid"
-    run "$name" "$port" forged "$pid"
-    kill "$pid"; wait "$pid" 2>/dev/null || true
+    ( while kill -0 "${pids[$name]}" 2>/dev/null; do
+        awk '/VmRSS/ {print $2}' "/proc/${pids[$name]}/status"; sleep 5
+      done ) > "$work/$name.rss" &
 done
-echo
-python3 - "$work" <<'PY'
-import sys, pathlib
-w = pathlib.Path(sys.argv[1])
+
+rounds=3
+slice=$(( seconds / rounds ))
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores (shared)"
+echo "load: wrk -t2 -c$connections, ${seconds}s per server and kind, in $rounds alternating rounds of ${slice}s"
+for kind in valid forged; do
+    for round in $(seq 1 "$rounds"); do
+        for name in receiver by_hand; do
+            port=3100; [ "$name" = by_hand ] && port=3101
+            wrk -t2 -c"$connections" -d"${slice}s" --latency -s "$work/$kind.lua" \
+                "http://127.0.0.1:$port/webhook" > "$work/$name-$kind-$round.out"
+        done
+    done
+done
+for name in receiver by_hand; do kill "${pids[$name]}"; done
+wait 2>/dev/null || true
+
+python3 - "$work" "$slice" <<'PY'
+import pathlib, re, sys
+work, slice_seconds = pathlib.Path(sys.argv[1]), int(sys.argv[2])
+
+def seconds(text):
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 1e-6, "ms": 1e-3, "s": 1.0}[unit]
+
+rows, rps = [], {}
 for kind in ("valid", "forged"):
-    layer = float((w / f"receiver-{kind}.rps").read_text())
-    hand = float((w / f"by_hand-{kind}.rps").read_text())
-    print(f"{kind}: layer / by-hand throughput = {layer / hand:.3f}")
+    for name in ("receiver", "by_hand"):
+        requests = non2xx = errors = 0
+        p99 = 0.0
+        for out in sorted(work.glob(f"{name}-{kind}-*.out")):
+            text = out.read_text()
+            requests += int(re.search(r"(\d+) requests in", text).group(1))
+            p99 = max(p99, seconds(re.search(r"^\s+99%\s+(\S+)", text, re.M).group(1)))
+            match = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+            non2xx += int(match.group(1)) if match else 0
+            match = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+            errors += sum(map(int, match.groups())) if match else 0
+            rounds = len(list(work.glob(f"{name}-{kind}-*.out")))
+        rps[name, kind] = requests / (rounds * slice_seconds)
+        rows.append((name, kind, requests, rps[name, kind], p99 * 1e3, non2xx, errors))
+
+print()
+print("| server | events | requests | req/s | worst p99 | non-2xx | socket errors |")
+print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+for name, kind, requests, rate, p99, non2xx, errors in rows:
+    print(f"| {name} | {kind} | {requests} | {rate:,.0f} | {p99:.2f} ms | {non2xx} | {errors} |")
+print()
+for name in ("receiver", "by_hand"):
+    samples = [int(line) for line in (work / f"{name}.rss").read_text().split()]
+    print(f"{name}: VmRSS {min(samples)}-{max(samples)} KiB over {len(samples)} samples")
+for kind in ("valid", "forged"):
+    print(f"{kind}: layer / by-hand throughput = {rps['receiver', kind] / rps['by_hand', kind]:.3f}")
 PY

@@ -43,7 +43,7 @@ use criterion::measurement::WallTime;
 use criterion::{
     criterion_group, criterion_main, BatchSize, BenchmarkGroup, Criterion, Throughput,
 };
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use http::{header, HeaderMap, Request, Response, StatusCode};
 use sha2::Sha256;
 use tokio::runtime::Runtime;

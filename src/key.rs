@@ -3,7 +3,7 @@
 use std::fmt;
 
 use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
@@ -17,14 +17,13 @@ pub(crate) type HmacSha256 = Hmac<Sha256>;
 ///
 /// The HMAC is keyed once, here, and cloned per request. `Debug` never shows key material.
 ///
-/// Zeroing: an ed25519 secret key is zeroed when dropped (`ed25519-dalek`'s `zeroize`),
-/// and so is every buffer this crate decodes or copies a secret into while building a key
-/// (a `whsec_`/`whsk_` secret decoded from base64, the 32-byte seed). The keyed HMAC state
-/// is not: `hmac` 0.12 offers no zeroizing, so the inner and outer SHA-256 states
-/// (derived from the secret; enough to compute MACs, though not the secret itself) stay
-/// in freed memory after drop, as do the per-request copies, and `hmac` does not zero the
-/// padded key block it builds. Moves may leave stack copies that nothing zeroes. The
-/// secret you pass in is yours to hold (for example in a `zeroize::Zeroizing<String>`).
+/// Zeroing: the keyed HMAC state (the inner and outer SHA-256 states derived from the
+/// secret) and each per-request copy of it are zeroed when dropped (`hmac` and `sha2` with
+/// their `zeroize` features), an ed25519 secret key too (`ed25519-dalek`), and so is every
+/// buffer this crate decodes or copies a secret into while building a key (a
+/// `whsec_`/`whsk_` secret decoded from base64, the 32-byte seed). Moves may leave stack
+/// copies that nothing zeroes, and the secret you pass in is yours to hold (for example in
+/// a `zeroize::Zeroizing<String>`).
 #[derive(Clone)]
 pub struct Key(KeyKind);
 

@@ -1,6 +1,6 @@
 //! Signing, for senders and for tests.
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 /// The lowercase hex HMAC-SHA256 of `body` under `secret`: the value of the

@@ -149,9 +149,12 @@ fn debug_of_keys_hides_the_secrets() {
 }
 
 #[test]
-fn ed25519_secret_keys_zeroize_on_drop() {
+fn keys_zeroize_on_drop() {
     fn zeroizes_on_drop<T: zeroize::ZeroizeOnDrop>() {}
     zeroizes_on_drop::<ed25519_dalek::SigningKey>();
+    // An HMAC-SHA256 key is two SHA-256 cores keyed with the padded secret (and a block
+    // buffer of message bytes); the cores are what a copy of the key would need.
+    zeroizes_on_drop::<<sha2::Sha256 as sha2::digest::block_api::CoreProxy>::Core>();
 }
 
 /// A log sink the test reads back.

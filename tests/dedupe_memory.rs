@@ -1,5 +1,7 @@
 //! Exactly-once handling with `MemoryStore`, through a real `Router` and real signatures.
 
+mod common;
+
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -10,6 +12,7 @@ use axum::http::{Request, StatusCode};
 use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
+use common::dedupe::{blocking_app, wait_for_runs};
 use futures_util::FutureExt;
 use http_body_util::BodyExt;
 use tokio::sync::Notify;
@@ -132,34 +135,6 @@ async fn a_panicking_handler_releases_the_claim_and_the_panic_goes_on() {
     assert_eq!(retry.status(), StatusCode::OK);
     assert!(!is_duplicate(&retry));
     assert_eq!(runs.load(Ordering::SeqCst), 2);
-}
-
-/// A router whose handler waits until `release` is notified, counting its runs.
-fn blocking_app(
-    layer: WebhookVerify<StandardWebhooks>,
-    runs: Arc<AtomicUsize>,
-    release: Arc<Notify>,
-) -> Router {
-    let handler = move || {
-        let runs = Arc::clone(&runs);
-        let release = Arc::clone(&release);
-        async move {
-            runs.fetch_add(1, Ordering::SeqCst);
-            release.notified().await;
-            StatusCode::OK
-        }
-    };
-    Router::new().route("/webhook", post(handler)).layer(layer)
-}
-
-async fn wait_for_runs(runs: &AtomicUsize, expected: usize) {
-    for _ in 0..500 {
-        if runs.load(Ordering::SeqCst) >= expected {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    panic!("the handler did not start {expected} time(s)");
 }
 
 #[tokio::test]

@@ -4,6 +4,8 @@
 //! the PATH; run with `cargo test --all-features`. Each test uses its own key prefix.
 #![cfg(feature = "redis")]
 
+mod common;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -16,6 +18,7 @@ use axum::http::{Request, StatusCode};
 use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
+use common::dedupe::{blocking_app, wait_for_runs};
 use tokio::sync::Notify;
 use tower::ServiceExt;
 use tower_webhook::dedupe::{Claim, RedisStore, Store, DUPLICATE_HEADER};
@@ -84,34 +87,6 @@ fn counting_app(
         async move { status(runs.fetch_add(1, Ordering::SeqCst) + 1) }
     };
     Router::new().route("/webhook", post(handler)).layer(layer)
-}
-
-/// A router whose handler waits until `release` is notified, counting its runs.
-fn blocking_app(
-    layer: WebhookVerify<StandardWebhooks>,
-    runs: Arc<AtomicUsize>,
-    release: Arc<Notify>,
-) -> Router {
-    let handler = move || {
-        let runs = Arc::clone(&runs);
-        let release = Arc::clone(&release);
-        async move {
-            runs.fetch_add(1, Ordering::SeqCst);
-            release.notified().await;
-            StatusCode::OK
-        }
-    };
-    Router::new().route("/webhook", post(handler)).layer(layer)
-}
-
-async fn wait_for_runs(runs: &AtomicUsize, expected: usize) {
-    for _ in 0..1000 {
-        if runs.load(Ordering::SeqCst) >= expected {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    panic!("the handler did not start {expected} time(s)");
 }
 
 /// Serves `app` on a fresh loopback port.

@@ -6,6 +6,8 @@
 // Each test binary uses its own subset of these helpers.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod dedupe;
+
 use std::convert::Infallible;
 use std::fmt::Debug;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

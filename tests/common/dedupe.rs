@@ -1,0 +1,41 @@
+//! Helpers shared by the dedupe tests.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::Router;
+use tokio::sync::Notify;
+use tower_webhook::scheme::StandardWebhooks;
+use tower_webhook::WebhookVerify;
+
+/// A router whose handler waits until `release` is notified, counting its runs.
+pub fn blocking_app(
+    layer: WebhookVerify<StandardWebhooks>,
+    runs: Arc<AtomicUsize>,
+    release: Arc<Notify>,
+) -> Router {
+    let handler = move || {
+        let runs = Arc::clone(&runs);
+        let release = Arc::clone(&release);
+        async move {
+            runs.fetch_add(1, Ordering::SeqCst);
+            release.notified().await;
+            StatusCode::OK
+        }
+    };
+    Router::new().route("/webhook", post(handler)).layer(layer)
+}
+
+/// Waits (up to 5 s) until the handler has started `expected` times.
+pub async fn wait_for_runs(runs: &AtomicUsize, expected: usize) {
+    for _ in 0..1000 {
+        if runs.load(Ordering::SeqCst) >= expected {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!("the handler did not start {expected} time(s)");
+}

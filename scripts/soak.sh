@@ -34,7 +34,8 @@ PY
 done
 
 # Both servers run for the whole soak; their memory is sampled every 5 s. The load
-# alternates between them in rounds, so a noisy neighbour hits both alike.
+# alternates between them in rounds, each going first in every other round, so a noisy
+# neighbour or the order itself favours neither.
 declare -A pids
 for name in receiver by_hand; do
     port=3100; [ "$name" = by_hand ] && port=3101
@@ -46,13 +47,14 @@ for name in receiver by_hand; do
       done ) > "$work/$name.rss" &
 done
 
-rounds=3
+rounds=4
 slice=$(( seconds / rounds ))
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores (shared)"
 echo "load: wrk -t2 -c$connections, ${seconds}s per server and kind, in $rounds alternating rounds of ${slice}s"
 for kind in valid forged; do
     for round in $(seq 1 "$rounds"); do
-        for name in receiver by_hand; do
+        order="receiver by_hand"; [ $((round % 2)) = 0 ] && order="by_hand receiver"
+        for name in $order; do
             port=3100; [ "$name" = by_hand ] && port=3101
             wrk -t2 -c"$connections" -d"${slice}s" --latency -s "$work/$kind.lua" \
                 "http://127.0.0.1:$port/webhook" > "$work/$name-$kind-$round.out"

@@ -254,11 +254,26 @@ fn request_through_router(c: &mut Criterion) {
         let by_hand = Router::new()
             .route("/webhook", post(by_hand_handler))
             .with_state(());
+        // The same by-hand Router behind a layer that does nothing: what axum charges for
+        // any layer, the floor for a layer against a handler.
+        let by_hand_noop_layer = Router::new()
+            .route("/webhook", post(by_hand_handler))
+            .layer(tower::util::MapRequestLayer::new(
+                |request: Request<Body>| request,
+            ))
+            .with_state(());
 
         let mut group = c.benchmark_group(format!("request/{}", size_name(size)));
         group.throughput(Throughput::Bytes(size as u64));
         bench_service(&mut group, &runtime, "layer", layered, &events);
         bench_service(&mut group, &runtime, "by_hand", by_hand, &events);
+        bench_service(
+            &mut group,
+            &runtime,
+            "by_hand_noop_layer",
+            by_hand_noop_layer,
+            &events,
+        );
         group.finish();
     }
 }

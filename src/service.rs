@@ -111,7 +111,11 @@ where
                             Ok(response.map(Body::new))
                         };
                         match dedupe_key {
-                            Some(key) => crate::dedupe::run_once(&config, key, handler).await,
+                            // Boxed so that its state does not enlarge (and slow down) every
+                            // request's future when dedupe is off.
+                            Some(key) => {
+                                Box::pin(crate::dedupe::run_once(&config, key, handler)).await
+                            }
                             None => handler.await,
                         }
                     }

@@ -171,7 +171,7 @@ impl Error for StoreError {
 }
 
 /// The dedupe part of the layer's configuration.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub(crate) struct Dedupe {
     pub(crate) store: Option<Arc<dyn Store>>,
     pub(crate) prefix: String,
@@ -189,18 +189,6 @@ impl Default for Dedupe {
             done_ttl: None,
             fail_open: false,
         }
-    }
-}
-
-impl fmt::Debug for Dedupe {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Dedupe")
-            .field("store", &self.store)
-            .field("prefix", &self.prefix)
-            .field("in_flight_ttl", &self.in_flight_ttl)
-            .field("done_ttl", &self.done_ttl)
-            .field("fail_open", &self.fail_open)
-            .finish()
     }
 }
 
@@ -248,9 +236,10 @@ where
     F: Future<Output = Result<Response, E>>,
 {
     let dedupe = &config.dedupe;
-    let Some(store) = dedupe.store.clone() else {
-        return handler.await;
-    };
+    let store = dedupe
+        .store
+        .clone()
+        .expect("a dedupe key is only made when a store is configured");
     let owner = owner_token();
     match store.claim(&key, &owner, dedupe.in_flight_ttl).await {
         Ok(Claim::New) => {}

@@ -12,12 +12,12 @@ use axum::http::{Request, StatusCode};
 use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
-use common::dedupe::{blocking_app, wait_for_runs};
+use common::dedupe::{blocking_app, counting_app, is_duplicate, wait_for_runs};
 use futures_util::FutureExt;
 use http_body_util::BodyExt;
 use tokio::sync::Notify;
 use tower::ServiceExt;
-use tower_webhook::dedupe::{MemoryStore, DUPLICATE_HEADER};
+use tower_webhook::dedupe::MemoryStore;
 use tower_webhook::scheme::StandardWebhooks;
 use tower_webhook::WebhookVerify;
 
@@ -36,37 +36,16 @@ fn delivery(id: &str) -> Request<Body> {
     request
 }
 
-/// A router whose handler counts its runs and answers with `status(run number)`.
-fn app(
-    layer: WebhookVerify<StandardWebhooks>,
-    runs: Arc<AtomicUsize>,
-    status: impl Fn(usize) -> StatusCode + Clone + Send + Sync + 'static,
-) -> Router {
-    let handler = move || {
-        let runs = Arc::clone(&runs);
-        let status = status.clone();
-        async move { status(runs.fetch_add(1, Ordering::SeqCst) + 1) }
-    };
-    Router::new().route("/webhook", post(handler)).layer(layer)
-}
-
 /// Sends a request that must be answered without waiting on any handler.
 async fn send(app: &Router, request: Request<Body>) -> Response {
     let answer = tokio::time::timeout(Duration::from_secs(10), app.clone().oneshot(request));
     answer.await.expect("an answer within 10 s").unwrap()
 }
 
-fn is_duplicate(response: &Response) -> bool {
-    response
-        .headers()
-        .get(DUPLICATE_HEADER)
-        .is_some_and(|value| value == "true")
-}
-
 #[tokio::test]
 async fn a_duplicate_of_a_handled_event_gets_200_without_running_the_handler() {
     let runs = Arc::new(AtomicUsize::new(0));
-    let app = app(
+    let app = counting_app(
         standard().dedupe(MemoryStore::new()),
         Arc::clone(&runs),
         |_| StatusCode::OK,
@@ -91,7 +70,7 @@ async fn a_duplicate_of_a_handled_event_gets_200_without_running_the_handler() {
 #[tokio::test]
 async fn a_failed_handler_runs_again_on_retry_and_then_counts_as_done() {
     let runs = Arc::new(AtomicUsize::new(0));
-    let app = app(
+    let app = counting_app(
         standard().dedupe(MemoryStore::new()),
         Arc::clone(&runs),
         |run| {
@@ -118,7 +97,7 @@ async fn a_failed_handler_runs_again_on_retry_and_then_counts_as_done() {
 #[tokio::test]
 async fn a_panicking_handler_releases_the_claim_and_the_panic_goes_on() {
     let runs = Arc::new(AtomicUsize::new(0));
-    let app = app(
+    let app = counting_app(
         standard().dedupe(MemoryStore::new()),
         Arc::clone(&runs),
         |run| {
@@ -213,7 +192,7 @@ async fn a_handled_event_is_forgotten_after_the_dedupe_ttl() {
     let layer = standard()
         .dedupe(MemoryStore::new())
         .dedupe_ttl(Duration::from_millis(200));
-    let app = app(layer, Arc::clone(&runs), |_| StatusCode::OK);
+    let app = counting_app(layer, Arc::clone(&runs), |_| StatusCode::OK);
 
     send(&app, delivery("msg_1")).await;
     assert!(is_duplicate(&send(&app, delivery("msg_1")).await));
@@ -268,14 +247,14 @@ async fn without_a_signed_id_the_body_id_is_the_key() {
 async fn prefixes_keep_endpoints_sharing_a_store_apart() {
     let store = Arc::new(MemoryStore::new());
     let runs = Arc::new(AtomicUsize::new(0));
-    let orders = app(
+    let orders = counting_app(
         standard()
             .dedupe(Arc::clone(&store))
             .dedupe_prefix("orders:"),
         Arc::clone(&runs),
         |_| StatusCode::OK,
     );
-    let refunds = app(
+    let refunds = counting_app(
         standard()
             .dedupe(Arc::clone(&store))
             .dedupe_prefix("refunds:"),
@@ -294,7 +273,7 @@ async fn prefixes_keep_endpoints_sharing_a_store_apart() {
 async fn forged_requests_never_reach_the_store() {
     let store = Arc::new(MemoryStore::new());
     let runs = Arc::new(AtomicUsize::new(0));
-    let app = app(
+    let app = counting_app(
         standard().dedupe(Arc::clone(&store)),
         Arc::clone(&runs),
         |_| StatusCode::OK,

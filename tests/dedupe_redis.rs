@@ -18,7 +18,7 @@ use axum::http::{Request, StatusCode};
 use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
-use common::dedupe::{blocking_app, wait_for_runs};
+use common::dedupe::{blocking_app, counting_app, is_duplicate, wait_for_runs};
 use tokio::sync::Notify;
 use tower::ServiceExt;
 use tower_webhook::dedupe::{Claim, RedisStore, Store, DUPLICATE_HEADER};
@@ -66,27 +66,6 @@ fn delivery(id: &str) -> Request<Body> {
 async fn send(app: &Router, id: &str) -> Response {
     let answer = tokio::time::timeout(Duration::from_secs(10), app.clone().oneshot(delivery(id)));
     answer.await.expect("an answer within 10 s").unwrap()
-}
-
-fn is_duplicate(response: &Response) -> bool {
-    response
-        .headers()
-        .get(DUPLICATE_HEADER)
-        .is_some_and(|value| value == "true")
-}
-
-/// A router whose handler counts its runs and answers with `status(run number)`.
-fn counting_app(
-    layer: WebhookVerify<StandardWebhooks>,
-    runs: Arc<AtomicUsize>,
-    status: impl Fn(usize) -> StatusCode + Clone + Send + Sync + 'static,
-) -> Router {
-    let handler = move || {
-        let runs = Arc::clone(&runs);
-        let status = status.clone();
-        async move { status(runs.fetch_add(1, Ordering::SeqCst) + 1) }
-    };
-    Router::new().route("/webhook", post(handler)).layer(layer)
 }
 
 /// Serves `app` on a fresh loopback port.

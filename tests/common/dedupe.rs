@@ -39,3 +39,25 @@ pub async fn wait_for_runs(runs: &AtomicUsize, expected: usize) {
     }
     panic!("the handler did not start {expected} time(s)");
 }
+
+/// A router whose handler counts its runs and answers with `status(run number)`.
+pub fn counting_app(
+    layer: WebhookVerify<StandardWebhooks>,
+    runs: Arc<AtomicUsize>,
+    status: impl Fn(usize) -> StatusCode + Clone + Send + Sync + 'static,
+) -> Router {
+    let handler = move || {
+        let runs = Arc::clone(&runs);
+        let status = status.clone();
+        async move { status(runs.fetch_add(1, Ordering::SeqCst) + 1) }
+    };
+    Router::new().route("/webhook", post(handler)).layer(layer)
+}
+
+/// Whether a response is the answer to a duplicate of a handled event.
+pub fn is_duplicate(response: &axum::response::Response) -> bool {
+    response
+        .headers()
+        .get(tower_webhook::dedupe::DUPLICATE_HEADER)
+        .is_some_and(|value| value == "true")
+}

@@ -2,16 +2,17 @@
 
 use std::fmt;
 use std::future::Future;
-use std::pin::{pin, Pin};
+use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 use axum::body::Body;
 use axum::response::Response;
 use bytes::{Buf, Bytes, BytesMut};
 use hmac::Mac;
+use http::request::Parts;
 use http::{header, HeaderMap, Request};
-use http_body_util::BodyExt;
+use pin_project_lite::pin_project;
 use subtle::ConstantTimeEq;
 use tower_service::Service;
 
@@ -19,7 +20,7 @@ use crate::extract::Verified;
 use crate::key::KeyKind;
 use crate::layer::Config;
 use crate::rejection::{Rejection, RejectionKind};
-use crate::scheme::{Scheme, Signature};
+use crate::scheme::{Claims, Scheme, Signature};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -52,20 +53,59 @@ impl<S: fmt::Debug, Sch> fmt::Debug for WebhookVerifyService<S, Sch> {
     }
 }
 
-/// The response future of [`WebhookVerifyService`].
-pub struct ResponseFuture<E> {
-    inner: Pin<Box<dyn Future<Output = Result<Response, E>> + Send>>,
-}
-
-impl<E> Future for ResponseFuture<E> {
-    type Output = Result<Response, E>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.inner.as_mut().poll(cx)
+pin_project! {
+    /// The response future of [`WebhookVerifyService`]: reads and checks the body, then
+    /// runs the inner service's future.
+    pub struct ResponseFuture<S, Sch, B>
+    where
+        S: Service<Request<Body>>,
+    {
+        #[pin]
+        state: State<S, Sch, B>,
     }
 }
 
-impl<E> fmt::Debug for ResponseFuture<E> {
+pin_project! {
+    #[project = StateProj]
+    enum State<S, Sch, B>
+    where
+        S: Service<Request<Body>>,
+    {
+        // The headers passed; the body is being read.
+        Reading {
+            #[pin]
+            body: B,
+            reader: BodyReader,
+            request: Option<PendingRequest<S, Sch>>,
+        },
+        // The body verified; the inner service is handling the request.
+        Calling {
+            #[pin]
+            future: S::Future,
+        },
+        // The body verified; the inner service runs once the event is claimed.
+        Deduping {
+            future: Pin<Box<dyn Future<Output = Result<Response, S::Error>> + Send>>,
+        },
+        // Refused; the response is ready.
+        Rejected {
+            response: Option<Response>,
+        },
+    }
+}
+
+/// What a request whose headers passed carries while its body is read.
+struct PendingRequest<S, Sch> {
+    parts: Parts,
+    claims: Claims,
+    inner: S,
+    config: Arc<Config<Sch>>,
+}
+
+impl<S, Sch, B> fmt::Debug for ResponseFuture<S, Sch, B>
+where
+    S: Service<Request<Body>>,
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResponseFuture").finish_non_exhaustive()
     }
@@ -78,65 +118,159 @@ where
     S::Error: Send,
     ResBody: http_body::Body<Data = Bytes> + Send + 'static,
     ResBody::Error: Into<BoxError>,
-    ReqBody: http_body::Body + Send + 'static,
-    ReqBody::Data: Send,
+    ReqBody: http_body::Body,
     Sch: Scheme,
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = ResponseFuture<S::Error>;
+    type Future = ResponseFuture<S, Sch, ReqBody>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        // The clone is not ready; keep the service that is and leave the clone behind.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
-        let config = Arc::clone(&self.config);
-        ResponseFuture {
-            inner: Box::pin(async move {
-                let (mut parts, body) = request.into_parts();
-                match verify(&config, &parts.headers, body).await {
-                    Ok(verified) => {
-                        let dedupe_key = match crate::dedupe::key(&config, &verified) {
-                            Ok(key) => key,
-                            Err(rejection) => return Ok(config.reject(rejection)),
-                        };
-                        let body = Body::from(verified.body().clone());
-                        parts.extensions.insert(verified);
-                        let handler = async move {
-                            let response = inner.call(Request::from_parts(parts, body)).await?;
-                            Ok(response.map(Body::new))
-                        };
-                        match dedupe_key {
-                            // Boxed so that its state does not enlarge (and slow down) every
-                            // request's future when dedupe is off.
-                            Some(key) => {
-                                Box::pin(crate::dedupe::run_once(&config, key, handler)).await
-                            }
-                            None => handler.await,
-                        }
-                    }
-                    Err(rejection) => Ok(config.reject(rejection)),
+        let (parts, body) = request.into_parts();
+        let state = match check_headers(&self.config, &parts.headers) {
+            Ok((claims, reader)) => {
+                // The clone is not ready; keep the service that is and leave the clone behind.
+                let clone = self.inner.clone();
+                let inner = std::mem::replace(&mut self.inner, clone);
+                let config = Arc::clone(&self.config);
+                State::Reading {
+                    body,
+                    reader,
+                    request: Some(PendingRequest {
+                        parts,
+                        claims,
+                        inner,
+                        config,
+                    }),
                 }
-            }),
+            }
+            Err(rejection) => State::rejected(self.config.reject(rejection)),
+        };
+        ResponseFuture { state }
+    }
+}
+
+impl<S, Sch, B, ResBody> Future for ResponseFuture<S, Sch, B>
+where
+    S: Service<Request<Body>, Response = http::Response<ResBody>> + Send + 'static,
+    S::Future: Send,
+    S::Error: Send,
+    ResBody: http_body::Body<Data = Bytes> + Send + 'static,
+    ResBody::Error: Into<BoxError>,
+    B: http_body::Body,
+    Sch: Scheme,
+{
+    type Output = Result<Response, S::Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        loop {
+            let next = match this.state.as_mut().project() {
+                StateProj::Reading {
+                    mut body,
+                    reader,
+                    request,
+                } => {
+                    let read = loop {
+                        match ready!(body.as_mut().poll_frame(cx)) {
+                            Some(Ok(frame)) => match frame.into_data() {
+                                Ok(data) => match reader.push(data) {
+                                    Ok(()) => continue,
+                                    Err(rejection) => break Err(rejection),
+                                },
+                                Err(_) => continue, // trailers are not signed
+                            },
+                            Some(Err(_)) => break Err(Rejection::new(RejectionKind::BodyRead)),
+                            None => break Ok(reader.finish()),
+                        }
+                    };
+                    let request = request.take().expect("polled after completion");
+                    match read {
+                        Ok(body) => request.verified(body),
+                        Err(rejection) => State::rejected(request.config.reject(rejection)),
+                    }
+                }
+                StateProj::Calling { future } => {
+                    return future.poll(cx).map_ok(|response| response.map(Body::new));
+                }
+                StateProj::Deduping { future } => return future.as_mut().poll(cx),
+                StateProj::Rejected { response } => {
+                    return Poll::Ready(Ok(response.take().expect("polled after completion")));
+                }
+            };
+            this.state.set(next);
         }
     }
 }
 
-/// Checks the headers (and the window and `Content-Length`) before reading the body, reads
-/// the body up to the limit, and checks its signatures.
-async fn verify<Sch, B>(
+impl<S, Sch, B> State<S, Sch, B>
+where
+    S: Service<Request<Body>>,
+{
+    fn rejected(response: Response) -> Self {
+        Self::Rejected {
+            response: Some(response),
+        }
+    }
+}
+
+impl<S, Sch, ResBody> PendingRequest<S, Sch>
+where
+    S: Service<Request<Body>, Response = http::Response<ResBody>> + Send + 'static,
+    S::Future: Send,
+    S::Error: Send,
+    ResBody: http_body::Body<Data = Bytes> + Send + 'static,
+    ResBody::Error: Into<BoxError>,
+    Sch: Scheme,
+{
+    /// Checks the body's signatures; if they hold, hands the request to the inner service
+    /// (through dedupe when it is on), with the body and the [`Verified`] extension.
+    fn verified<B>(self, body: Bytes) -> State<S, Sch, B> {
+        let Self {
+            mut parts,
+            claims,
+            mut inner,
+            config,
+        } = self;
+        let verified = match check_signatures(&config, claims, body) {
+            Ok(verified) => verified,
+            Err(rejection) => return State::rejected(config.reject(rejection)),
+        };
+        let dedupe_key = match crate::dedupe::key(&config, &verified) {
+            Ok(key) => key,
+            Err(rejection) => return State::rejected(config.reject(rejection)),
+        };
+        let body = Body::from(verified.body().clone());
+        parts.extensions.insert(verified);
+        let request = Request::from_parts(parts, body);
+        match dedupe_key {
+            None => State::Calling {
+                future: inner.call(request),
+            },
+            // The inner service is only called once the event is claimed.
+            Some(key) => State::Deduping {
+                future: Box::pin(async move {
+                    let handler = async move {
+                        let response = inner.call(request).await?;
+                        Ok(response.map(Body::new))
+                    };
+                    crate::dedupe::run_once(&config, key, handler).await
+                }),
+            },
+        }
+    }
+}
+
+/// Checks what the headers say before the body is read: the signatures parse, the
+/// timestamp is in the window, and `Content-Length` is within the limit.
+fn check_headers<Sch: Scheme>(
     config: &Config<Sch>,
     headers: &HeaderMap,
-    body: B,
-) -> Result<Verified, Rejection>
-where
-    Sch: Scheme,
-    B: http_body::Body,
-{
+) -> Result<(Claims, BodyReader), Rejection> {
     let claims = config.scheme.parse(headers)?;
     config.check_timestamp(claims.timestamp)?;
     let limit = config.max_body_size;
@@ -144,12 +278,18 @@ where
     if declared.is_some_and(|length| length > limit as u64) {
         return Err(Rejection::payload_too_large(limit));
     }
+    let capacity = declared.map_or(0, |length| length as usize);
+    Ok((claims, BodyReader::new(limit, capacity)))
+}
 
+/// Checks the signatures over the signed prefix and the body.
+fn check_signatures<Sch: Scheme>(
+    config: &Config<Sch>,
+    claims: Claims,
+    body: Bytes,
+) -> Result<Verified, Rejection> {
     let mut prefix = Vec::new();
     config.scheme.signed_prefix(&claims, &mut prefix);
-    let capacity = declared.map_or(0, |length| length as usize);
-    let body = read_body(body, limit, capacity).await?;
-
     let key_index = match_hmac(config, &claims.signatures, &prefix, &body)
         .or_else(|| match_ed25519(config, &claims.signatures, &prefix, &body))
         .ok_or_else(|| Rejection::new(RejectionKind::SignatureMismatch))?;
@@ -226,43 +366,63 @@ fn content_length(headers: &HeaderMap) -> Option<u64> {
         .ok()
 }
 
-/// Reads the whole body, refusing it as soon as it passes `limit`. A body that arrives in
-/// one chunk is not copied.
-async fn read_body<B: http_body::Body>(
-    body: B,
+/// Gathers a body's data, refusing it as soon as it passes the limit. A body that arrives
+/// in one chunk is not copied.
+struct BodyReader {
     limit: usize,
+    /// The declared length, within the limit: room to reserve once a second chunk arrives.
     capacity: usize,
-) -> Result<Bytes, Rejection> {
-    let mut body = pin!(body);
-    let mut first: Option<Bytes> = None;
-    let mut joined: Option<BytesMut> = None;
-    let mut received = 0usize;
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|_| Rejection::new(RejectionKind::BodyRead))?;
-        let Ok(mut data) = frame.into_data() else {
-            continue; // trailers are not signed
-        };
-        received = received.saturating_add(data.remaining());
-        if received > limit {
-            return Err(Rejection::payload_too_large(limit));
+    received: usize,
+    gathered: Gathered,
+}
+
+enum Gathered {
+    Nothing,
+    OneChunk(Bytes),
+    Joined(BytesMut),
+}
+
+impl BodyReader {
+    fn new(limit: usize, capacity: usize) -> Self {
+        Self {
+            limit,
+            capacity,
+            received: 0,
+            gathered: Gathered::Nothing,
+        }
+    }
+
+    fn push(&mut self, mut data: impl Buf) -> Result<(), Rejection> {
+        self.received = self.received.saturating_add(data.remaining());
+        if self.received > self.limit {
+            return Err(Rejection::payload_too_large(self.limit));
         }
         let chunk = data.copy_to_bytes(data.remaining());
         if chunk.is_empty() {
-            continue;
+            return Ok(());
         }
-        match (&mut first, &mut joined) {
-            (None, None) => first = Some(chunk),
-            (Some(_), None) => {
-                let mut buffer = BytesMut::with_capacity(capacity.clamp(received, limit));
-                buffer.extend_from_slice(&first.take().unwrap_or_default());
-                buffer.extend_from_slice(&chunk);
-                joined = Some(buffer);
+        self.gathered = match std::mem::replace(&mut self.gathered, Gathered::Nothing) {
+            Gathered::Nothing => Gathered::OneChunk(chunk),
+            Gathered::OneChunk(first) => {
+                let capacity = self.capacity.clamp(self.received, self.limit);
+                let mut joined = BytesMut::with_capacity(capacity);
+                joined.extend_from_slice(&first);
+                joined.extend_from_slice(&chunk);
+                Gathered::Joined(joined)
             }
-            (_, Some(buffer)) => buffer.extend_from_slice(&chunk),
+            Gathered::Joined(mut joined) => {
+                joined.extend_from_slice(&chunk);
+                Gathered::Joined(joined)
+            }
+        };
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Bytes {
+        match std::mem::replace(&mut self.gathered, Gathered::Nothing) {
+            Gathered::Nothing => Bytes::new(),
+            Gathered::OneChunk(body) => body,
+            Gathered::Joined(body) => body.freeze(),
         }
     }
-    Ok(match joined {
-        Some(buffer) => buffer.freeze(),
-        None => first.unwrap_or_default(),
-    })
 }

@@ -20,7 +20,7 @@ from pathlib import Path
 
 BASELINES = ("by_hand", "bare_hmac", "bare_hmac_x1")
 ORDER = (
-    "layer", "by_hand", "by_hand_noop_layer", "bare_hmac", "new", "github", "shopify", "stripe", "slack",
+    "layer", "by_hand", "by_hand_keyed_once", "by_hand_noop_layer", "bare_hmac", "new", "github", "shopify", "stripe", "slack",
     "standard", "standard_ed25519", "bare_hmac_x1", "bare_hmac_x3", "layer_1_secret",
     "layer_3_secrets_last",
 )

@@ -171,23 +171,11 @@ where
         loop {
             let next = match this.state.as_mut().project() {
                 StateProj::Reading {
-                    mut body,
+                    body,
                     reader,
                     request,
                 } => {
-                    let read = loop {
-                        match ready!(body.as_mut().poll_frame(cx)) {
-                            Some(Ok(frame)) => match frame.into_data() {
-                                Ok(data) => match reader.push(data) {
-                                    Ok(()) => continue,
-                                    Err(rejection) => break Err(rejection),
-                                },
-                                Err(_) => continue, // trailers are not signed
-                            },
-                            Some(Err(_)) => break Err(Rejection::new(RejectionKind::BodyRead)),
-                            None => break Ok(reader.finish()),
-                        }
-                    };
+                    let read = ready!(reader.poll_read(body, cx));
                     let request = request.take().expect("polled after completion");
                     match read {
                         Ok(body) => request.verified(body),
@@ -390,6 +378,21 @@ impl BodyReader {
             received: 0,
             gathered: Gathered::Nothing,
         }
+    }
+
+    /// Polls `body` to its end, gathering its data; trailers are not signed, so skipped.
+    fn poll_read<B: http_body::Body>(
+        &mut self,
+        mut body: Pin<&mut B>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Bytes, Rejection>> {
+        while let Some(frame) = ready!(body.as_mut().poll_frame(cx)) {
+            let frame = frame.map_err(|_| Rejection::new(RejectionKind::BodyRead))?;
+            if let Ok(data) = frame.into_data() {
+                self.push(data)?;
+            }
+        }
+        Poll::Ready(Ok(self.finish()))
     }
 
     fn push(&mut self, mut data: impl Buf) -> Result<(), Rejection> {

@@ -228,7 +228,7 @@ where
             Ok(verified) => verified,
             Err(rejection) => return State::rejected(config.reject(rejection)),
         };
-        let dedupe_key = match crate::dedupe::key(&config, &verified) {
+        let dedupe_key = match crate::dedupe::key(&config, &parts.headers, &verified) {
             Ok(key) => key,
             Err(rejection) => return State::rejected(config.reject(rejection)),
         };

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::{HeaderName, Request, StatusCode};
 use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
@@ -18,7 +18,7 @@ use http_body_util::BodyExt;
 use tokio::sync::Notify;
 use tower::ServiceExt;
 use tower_webhook::dedupe::MemoryStore;
-use tower_webhook::scheme::StandardWebhooks;
+use tower_webhook::scheme::{Scheme, StandardWebhooks};
 use tower_webhook::WebhookVerify;
 
 const SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
@@ -240,6 +240,80 @@ async fn without_a_signed_id_the_body_id_is_the_key() {
     assert_eq!(no_id.status(), StatusCode::BAD_REQUEST);
     let text = no_id.into_body().collect().await.unwrap().to_bytes();
     assert_eq!(&text[..], b"no event id to deduplicate on");
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+}
+
+/// A request signed now by `layer`, with `extra` headers (such as a sender's event id).
+fn signed<S: Scheme + Clone>(
+    layer: &WebhookVerify<S>,
+    body: &'static str,
+    extra: &[(&str, &str)],
+) -> Request<Body> {
+    let mut request = Request::post("/webhook").body(Body::from(body)).unwrap();
+    request.headers_mut().extend(layer.sign(body.as_bytes()));
+    for (name, value) in extra {
+        let name = HeaderName::from_bytes(name.as_bytes()).unwrap();
+        request.headers_mut().insert(name, value.parse().unwrap());
+    }
+    request
+}
+
+#[tokio::test]
+async fn github_and_shopify_key_on_their_delivery_header_not_the_body_id() {
+    // Their bodies' `id` names the order (or other resource): two events about one order
+    // share it, and must both be handled.
+    let created = r#"{"id":820982911946154508,"financial_status":"pending"}"#;
+    let paid = r#"{"id":820982911946154508,"financial_status":"paid"}"#;
+    let presets = [
+        (WebhookVerify::github("secret"), "x-github-delivery"),
+        (WebhookVerify::shopify("secret"), "x-shopify-webhook-id"),
+    ];
+    for (layer, header) in presets {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let app = counting_app(
+            layer.clone().dedupe(MemoryStore::new()),
+            Arc::clone(&runs),
+            |_| StatusCode::OK,
+        );
+
+        assert!(!is_duplicate(
+            &send(&app, signed(&layer, created, &[(header, "d-1")])).await
+        ));
+        assert!(!is_duplicate(
+            &send(&app, signed(&layer, paid, &[(header, "d-2")])).await
+        ));
+        let retry = send(&app, signed(&layer, created, &[(header, "d-1")])).await;
+        assert!(is_duplicate(&retry), "{header}: the same delivery again");
+        assert_eq!(runs.load(Ordering::SeqCst), 2, "{header}");
+
+        let without = send(&app, signed(&layer, created, &[])).await;
+        assert_eq!(
+            without.status(),
+            StatusCode::BAD_REQUEST,
+            "{header} missing"
+        );
+        assert_eq!(runs.load(Ordering::SeqCst), 2, "{header}");
+    }
+}
+
+#[tokio::test]
+async fn slack_keys_on_the_event_id() {
+    let layer = WebhookVerify::slack("secret");
+    let runs = Arc::new(AtomicUsize::new(0));
+    let app = counting_app(
+        layer.clone().dedupe(MemoryStore::new()),
+        Arc::clone(&runs),
+        |_| StatusCode::OK,
+    );
+    let first = r#"{"type":"event_callback","event_id":"Ev1","event":{"type":"message"}}"#;
+    let second = r#"{"type":"event_callback","event_id":"Ev2","event":{"type":"message"}}"#;
+
+    assert!(!is_duplicate(&send(&app, signed(&layer, first, &[])).await));
+    let retry = signed(&layer, first, &[("x-slack-retry-num", "1")]);
+    assert!(is_duplicate(&send(&app, retry).await));
+    assert!(!is_duplicate(
+        &send(&app, signed(&layer, second, &[])).await
+    ));
     assert_eq!(runs.load(Ordering::SeqCst), 2);
 }
 

@@ -4,8 +4,9 @@
 //! Turn it on with [`WebhookVerify::dedupe`](crate::WebhookVerify::dedupe) and a [`Store`]:
 //! [`MemoryStore`] for one receiver, `RedisStore` (feature `redis`) for several receivers
 //! behind a load balancer. After the signature is verified, the event id (the id the scheme
-//! signs, such as `webhook-id`, else the body's top-level `id` field) is claimed in the
-//! store under a prefix, and:
+//! signs, such as `webhook-id`, else where the scheme's sender puts it: see
+//! [`Scheme::event_id`]) is claimed in the store under a
+//! prefix, and:
 //!
 //! | the store says | what happens | the sender sees |
 //! | --- | --- | --- |
@@ -31,12 +32,12 @@ use std::time::Duration;
 
 use axum::response::Response;
 use futures_util::FutureExt as _;
-use http::{HeaderName, HeaderValue, StatusCode};
-use serde::Deserialize;
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 
 use crate::extract::Verified;
 use crate::layer::Config;
 use crate::rejection::{Rejection, RejectionKind};
+use crate::scheme::Scheme;
 
 mod memory;
 #[cfg(feature = "redis")]
@@ -60,9 +61,6 @@ pub const DEFAULT_DONE_MARGIN: Duration = Duration::from_secs(5 * 60);
 
 /// The response header that marks the answer to a duplicate of a handled event.
 pub const DUPLICATE_HEADER: HeaderName = HeaderName::from_static("webhook-duplicate");
-
-/// The longest event id taken from a body; a longer one counts as no id.
-const MAX_BODY_ID_LEN: usize = 256;
 
 /// What [`Store::claim`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,37 +191,24 @@ impl Default for Dedupe {
 }
 
 /// The store key of a verified event, or `None` when dedupe is off.
-pub(crate) fn key<S>(config: &Config<S>, verified: &Verified) -> Result<Option<String>, Rejection> {
+pub(crate) fn key<S: Scheme>(
+    config: &Config<S>,
+    headers: &HeaderMap,
+    verified: &Verified,
+) -> Result<Option<String>, Rejection> {
     if config.dedupe.store.is_none() {
         return Ok(None);
     }
     let id = match verified.id() {
         Some(id) => Cow::Borrowed(id),
         None => Cow::Owned(
-            body_id(verified.body())
+            config
+                .scheme
+                .event_id(headers, verified.body())
                 .ok_or_else(|| Rejection::new(RejectionKind::MissingEventId))?,
         ),
     };
     Ok(Some(format!("{}{id}", config.dedupe.prefix)))
-}
-
-/// The body's top-level `id` field, a string or an integer, read without the rest.
-fn body_id(body: &[u8]) -> Option<String> {
-    #[derive(Deserialize)]
-    struct Envelope {
-        id: Option<EventId>,
-    }
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum EventId {
-        Text(String),
-        Number(i64),
-    }
-    let id = match serde_json::from_slice::<Envelope>(body).ok()?.id? {
-        EventId::Text(text) => text,
-        EventId::Number(number) => number.to_string(),
-    };
-    (!id.is_empty() && id.len() <= MAX_BODY_ID_LEN).then_some(id)
 }
 
 /// Runs `handler` at most once per `key` across every receiver sharing the store.
@@ -347,25 +332,5 @@ impl Drop for HeldClaim {
                 tracing::warn!(%error, "could not release a webhook event claim; it will expire");
             }
         });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::body_id;
-
-    #[test]
-    fn body_id_reads_a_top_level_string_or_integer() {
-        assert_eq!(
-            body_id(br#"{"type":"a","id":"evt_1","data":{"id":"x"}}"#).as_deref(),
-            Some("evt_1")
-        );
-        assert_eq!(body_id(br#"{"id":42}"#).as_deref(), Some("42"));
-        assert_eq!(body_id(br#"{"data":{"id":"x"}}"#), None);
-        assert_eq!(body_id(br#"{"id":""}"#), None);
-        assert_eq!(body_id(br#"{"id":{"nested":1}}"#), None);
-        assert_eq!(body_id(b"not json"), None);
-        let long = format!(r#"{{"id":"{}"}}"#, "a".repeat(257));
-        assert_eq!(body_id(long.as_bytes()), None);
     }
 }

@@ -1,6 +1,8 @@
 use http::{HeaderMap, HeaderName};
 
-use super::{header_value, single_header, Claims, Encoding, Scheme, Signature};
+use super::{
+    body_field_id, header_value, single_header, valid_event_id, Claims, Encoding, Scheme, Signature,
+};
 use crate::rejection::Rejection;
 
 /// One header holding an HMAC-SHA256 of the raw body, optionally behind a prefix.
@@ -15,6 +17,9 @@ pub struct HmacScheme {
     pub(crate) header: HeaderName,
     pub(crate) prefix: String,
     pub(crate) encoding: Encoding,
+    /// The header carrying the event id, where the sender puts it there rather than in
+    /// the body (not signed).
+    pub(crate) event_id_header: Option<HeaderName>,
 }
 
 impl HmacScheme {
@@ -24,6 +29,7 @@ impl HmacScheme {
             header: HeaderName::from_static("x-webhook-signature"),
             prefix: String::new(),
             encoding: Encoding::Hex,
+            event_id_header: None,
         }
     }
 
@@ -33,6 +39,7 @@ impl HmacScheme {
             header: HeaderName::from_static("x-hub-signature-256"),
             prefix: "sha256=".to_owned(),
             encoding: Encoding::Hex,
+            event_id_header: Some(HeaderName::from_static("x-github-delivery")),
         }
     }
 
@@ -42,6 +49,7 @@ impl HmacScheme {
             header: HeaderName::from_static("x-shopify-hmac-sha256"),
             prefix: String::new(),
             encoding: Encoding::Base64,
+            event_id_header: Some(HeaderName::from_static("x-shopify-webhook-id")),
         }
     }
 
@@ -68,6 +76,19 @@ impl Scheme for HmacScheme {
             .decode_mac(encoded)
             .map_err(|detail| Rejection::malformed_header(self.header.clone(), detail))?;
         Ok(Claims::new(vec![Signature::HmacSha256(mac)]))
+    }
+
+    /// GitHub's `X-GitHub-Delivery` and Shopify's `X-Shopify-Webhook-Id` (their bodies'
+    /// `id`, where there is one, names the order or other resource, not the event);
+    /// otherwise the body's top-level `id`.
+    fn event_id(&self, headers: &HeaderMap, body: &[u8]) -> Option<String> {
+        match &self.event_id_header {
+            Some(name) => {
+                let value = headers.get(name)?.to_str().ok()?;
+                valid_event_id(value.to_owned())
+            }
+            None => body_field_id(body, "id"),
+        }
     }
 
     fn write_headers(&self, claims: &Claims, headers: &mut HeaderMap) {

@@ -52,6 +52,8 @@ use std::fmt;
 
 use base64::Engine as _;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
+use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
+use serde::Deserialize;
 
 use crate::rejection::Rejection;
 
@@ -90,6 +92,17 @@ pub trait Scheme: fmt::Debug + Send + Sync + 'static {
         Key::hmac_sha256(secret)
     }
 
+    /// The id [`dedupe`](crate::WebhookVerify::dedupe) keys on when the scheme signs none
+    /// (see [`Claims::id`]): the body's top-level `id` (a string or an integer) by default.
+    /// Called only with dedupe on, once the signature has verified. A scheme whose sender
+    /// puts the event id elsewhere (GitHub's `X-GitHub-Delivery` header, Slack's
+    /// `event_id`) says so here; a scheme whose body `id` names something other than the
+    /// event must not return it, or different events would count as one.
+    fn event_id(&self, headers: &HeaderMap, body: &[u8]) -> Option<String> {
+        let _ = headers;
+        body_field_id(body, "id")
+    }
+
     /// Whether the scheme signs a timestamp (so signing must produce one).
     fn carries_timestamp(&self) -> bool {
         false
@@ -99,6 +112,53 @@ pub trait Scheme: fmt::Debug + Send + Sync + 'static {
     fn carries_id(&self) -> bool {
         false
     }
+}
+
+/// The longest event id dedupe accepts from a body or an unsigned header.
+const MAX_EVENT_ID_LEN: usize = 256;
+
+/// The body's top-level `field`, a non-empty string or an integer, read without the rest.
+pub(crate) fn body_field_id(body: &[u8], field: &str) -> Option<String> {
+    struct TopLevel<'a>(&'a str);
+
+    impl<'de> Visitor<'de> for TopLevel<'_> {
+        type Value = Option<EventId>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut found = None;
+            while let Some(key) = map.next_key::<String>()? {
+                if key == self.0 && found.is_none() {
+                    found = map.next_value::<Option<EventId>>()?;
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum EventId {
+        Text(String),
+        Number(i64),
+    }
+
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let id = match deserializer.deserialize_map(TopLevel(field)).ok()?? {
+        EventId::Text(text) => text,
+        EventId::Number(number) => number.to_string(),
+    };
+    valid_event_id(id)
+}
+
+/// `id`, if it is non-empty and not too long to key on.
+pub(crate) fn valid_event_id(id: String) -> Option<String> {
+    (!id.is_empty() && id.len() <= MAX_EVENT_ID_LEN).then_some(id)
 }
 
 /// What a request's headers claim: its signatures, and the timestamp and id they cover.
@@ -254,7 +314,7 @@ pub(crate) fn header_value(text: &str) -> HeaderValue {
 
 #[cfg(test)]
 mod tests {
-    use super::Encoding;
+    use super::{body_field_id, Encoding};
 
     #[test]
     fn decode_mac_agrees_with_the_hex_crate_in_both_cases() {
@@ -266,5 +326,21 @@ mod tests {
             let text = format!("{bad}{}", &lower[bad.len()..]);
             assert_eq!(Encoding::Hex.decode_mac(&text), Err("not hex"), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn body_field_id_reads_a_top_level_string_or_integer() {
+        let event = br#"{"type":"a","id":"evt_1","data":{"id":"x"},"event_id":7}"#;
+        assert_eq!(body_field_id(event, "id").as_deref(), Some("evt_1"));
+        assert_eq!(body_field_id(event, "event_id").as_deref(), Some("7"));
+        assert_eq!(body_field_id(br#"{"id":42}"#, "id").as_deref(), Some("42"));
+        assert_eq!(body_field_id(br#"{"data":{"id":"x"}}"#, "id"), None);
+        assert_eq!(body_field_id(br#"{"id":""}"#, "id"), None);
+        assert_eq!(body_field_id(br#"{"id":null}"#, "id"), None);
+        assert_eq!(body_field_id(br#"{"id":{"nested":1}}"#, "id"), None);
+        assert_eq!(body_field_id(b"not json", "id"), None);
+        assert_eq!(body_field_id(b"[1,2]", "id"), None);
+        let long = format!(r#"{{"id":"{}"}}"#, "a".repeat(257));
+        assert_eq!(body_field_id(long.as_bytes(), "id"), None);
     }
 }

@@ -1,6 +1,9 @@
 use http::{HeaderMap, HeaderName};
 
-use super::{header_value, parse_timestamp, single_header, Claims, Encoding, Scheme, Signature};
+use super::{
+    body_field_id, header_value, parse_timestamp, single_header, Claims, Encoding, Scheme,
+    Signature,
+};
 use crate::rejection::Rejection;
 
 const SIGNATURE: HeaderName = HeaderName::from_static("x-slack-signature");
@@ -35,6 +38,11 @@ impl Scheme for Slack {
             headers.insert(SIGNATURE, header_value(&format!("v0={}", hex::encode(mac))));
         }
         headers.insert(TIMESTAMP, claims.timestamp.unwrap_or_default().into());
+    }
+
+    /// The Events API's top-level `event_id`.
+    fn event_id(&self, _headers: &HeaderMap, body: &[u8]) -> Option<String> {
+        body_field_id(body, "event_id")
     }
 
     fn carries_timestamp(&self) -> bool {

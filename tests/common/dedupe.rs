@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
 use tokio::sync::Notify;
-use tower_webhook::scheme::StandardWebhooks;
+use tower_webhook::scheme::{Scheme, StandardWebhooks};
 use tower_webhook::WebhookVerify;
 
 /// A router whose handler waits until `release` is notified, counting its runs.
@@ -41,8 +41,8 @@ pub async fn wait_for_runs(runs: &AtomicUsize, expected: usize) {
 }
 
 /// A router whose handler counts its runs and answers with `status(run number)`.
-pub fn counting_app(
-    layer: WebhookVerify<StandardWebhooks>,
+pub fn counting_app<S: Scheme + Clone>(
+    layer: WebhookVerify<S>,
     runs: Arc<AtomicUsize>,
     status: impl Fn(usize) -> StatusCode + Clone + Send + Sync + 'static,
 ) -> Router {

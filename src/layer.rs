@@ -475,7 +475,7 @@ impl<S: Scheme + Clone> WebhookVerify<S> {
     }
 
     /// The headers this configuration accepts for `body`, signed at `timestamp` with event
-    /// id `id` (each used only where the scheme signs one).
+    /// id `id` (each used only where the scheme's headers carry one).
     ///
     /// ```
     /// use std::time::{Duration, UNIX_EPOCH};

@@ -286,13 +286,21 @@ async fn github_and_shopify_key_on_their_delivery_header_not_the_body_id() {
         assert!(is_duplicate(&retry), "{header}: the same delivery again");
         assert_eq!(runs.load(Ordering::SeqCst), 2, "{header}");
 
-        let without = send(&app, signed(&layer, created, &[])).await;
+        // `sign` writes a fresh delivery id, as the sender would.
+        let fresh = signed(&layer, created, &[]);
+        assert!(fresh.headers().contains_key(header), "{header} signed");
+        assert!(!is_duplicate(&send(&app, fresh).await));
+        assert_eq!(runs.load(Ordering::SeqCst), 3, "{header}");
+
+        let mut without = signed(&layer, created, &[]);
+        without.headers_mut().remove(header);
+        let without = send(&app, without).await;
         assert_eq!(
             without.status(),
             StatusCode::BAD_REQUEST,
             "{header} missing"
         );
-        assert_eq!(runs.load(Ordering::SeqCst), 2, "{header}");
+        assert_eq!(runs.load(Ordering::SeqCst), 3, "{header}");
     }
 }
 

@@ -85,7 +85,10 @@ async fn github_round_trip() {
         WebhookVerify::github(HMAC_SECRET),
         WebhookVerify::github(HMAC_SECRET),
         WebhookVerify::github("another secret"),
-        &[("x-hub-signature-256", format!("sha256={hex}"))],
+        &[
+            ("x-hub-signature-256", format!("sha256={hex}")),
+            ("x-github-delivery", ID.to_owned()),
+        ],
     )
     .await;
 }
@@ -97,7 +100,10 @@ async fn shopify_round_trip() {
         WebhookVerify::shopify(HMAC_SECRET),
         WebhookVerify::shopify(HMAC_SECRET),
         WebhookVerify::shopify("another secret"),
-        &[("x-shopify-hmac-sha256", base64(&mac))],
+        &[
+            ("x-shopify-hmac-sha256", base64(&mac)),
+            ("x-shopify-webhook-id", ID.to_owned()),
+        ],
     )
     .await;
 }

@@ -98,5 +98,13 @@ impl Scheme for HmacScheme {
                 headers.append(self.header.clone(), header_value(&text));
             }
         }
+        if let (Some(name), Some(id)) = (&self.event_id_header, &claims.id) {
+            headers.insert(name.clone(), header_value(id));
+        }
+    }
+
+    /// GitHub and Shopify put the event id in a header; signing writes it there.
+    fn carries_id(&self) -> bool {
+        self.event_id_header.is_some()
     }
 }

@@ -108,7 +108,8 @@ pub trait Scheme: fmt::Debug + Send + Sync + 'static {
         false
     }
 
-    /// Whether the scheme signs an event id (so signing must produce one).
+    /// Whether the scheme's headers carry an event id, signed or not (so signing must
+    /// produce one).
     fn carries_id(&self) -> bool {
         false
     }
@@ -169,7 +170,9 @@ pub struct Claims {
     pub signatures: Vec<Signature>,
     /// The signed timestamp, in seconds since the Unix epoch, where the scheme has one.
     pub timestamp: Option<u64>,
-    /// The signed event id, where the scheme has one.
+    /// The event id. [`parse`](Scheme::parse) sets it only where the scheme signs it, so
+    /// the id of a verified request is always signed; signing writes it wherever the
+    /// scheme's headers carry one ([`carries_id`](Scheme::carries_id)).
     pub id: Option<String>,
 }
 

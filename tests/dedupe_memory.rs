@@ -323,6 +323,13 @@ async fn slack_keys_on_the_event_id() {
         &send(&app, signed(&layer, second, &[])).await
     ));
     assert_eq!(runs.load(Ordering::SeqCst), 2);
+
+    // Setting up the endpoint: no event_id, a one-off challenge.
+    let challenge = r#"{"token":"t","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}"#;
+    let setup = send(&app, signed(&layer, challenge, &[])).await;
+    assert_eq!(setup.status(), StatusCode::OK);
+    assert!(!is_duplicate(&setup));
+    assert_eq!(runs.load(Ordering::SeqCst), 3);
 }
 
 #[tokio::test]

@@ -40,9 +40,11 @@ impl Scheme for Slack {
         headers.insert(TIMESTAMP, claims.timestamp.unwrap_or_default().into());
     }
 
-    /// The Events API's top-level `event_id`.
+    /// The Events API's top-level `event_id`; for the `url_verification` request, which
+    /// has none, its one-off `challenge`, so that setting up the endpoint works with dedupe
+    /// on.
     fn event_id(&self, _headers: &HeaderMap, body: &[u8]) -> Option<String> {
-        body_field_id(body, "event_id")
+        body_field_id(body, "event_id").or_else(|| body_field_id(body, "challenge"))
     }
 
     fn carries_timestamp(&self) -> bool {

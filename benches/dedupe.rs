@@ -19,7 +19,7 @@ use axum::routing::post;
 use axum::Router;
 use criterion::{BatchSize, Criterion};
 use tower::ServiceExt;
-use tower_webhook::dedupe::{Claim, MemoryStore, Store};
+use tower_webhook::dedupe::{Claim, Dedupe, MemoryStore, Store};
 use tower_webhook::WebhookVerify;
 
 const SECRET: &str = "bench-secret";
@@ -116,10 +116,11 @@ fn per_request(criterion: &mut Criterion) {
             .unwrap_or_else(|error| {
                 panic!("no Redis at {url} ({error}); start one or drop --features redis")
             });
-        let layer = WebhookVerify::new(SECRET)
-            .dedupe(store)
-            .dedupe_prefix(format!("tower-webhook-bench:{}:", std::process::id()))
-            .dedupe_ttl(Duration::from_secs(60));
+        let layer = WebhookVerify::new(SECRET).dedupe(
+            Dedupe::new(store)
+                .prefix(format!("tower-webhook-bench:{}:", std::process::id()))
+                .ttl(Duration::from_secs(60)),
+        );
         bench_app(criterion, &runtime, "1KiB/redis_store", app(layer));
     }
 }

@@ -54,9 +54,11 @@ fn pick_class(rng: &mut BenchRng) -> Class {
 
 /// Times verification through the layer of requests signed `left` or `right`.
 fn through_layer(runner: &mut CtRunner, rng: &mut BenchRng, left: &[u8], right: &[u8]) {
-    let service = WebhookVerify::new(SECRET).layer(tower::service_fn(|_: Request<Body>| async {
-        Ok::<_, Infallible>(http::Response::new(Body::empty()))
-    }));
+    let service = WebhookVerify::new(SECRET).layer(tower::service_fn(
+        |_: Request<tower_webhook::VerifiedBody>| async {
+            Ok::<_, Infallible>(http::Response::new(Body::empty()))
+        },
+    ));
     let (left, right) = (hex::encode(left), hex::encode(right));
     let inputs: Vec<(Class, RefCell<Option<Request<Body>>>)> = (0..SAMPLES)
         .map(|_| {

@@ -169,7 +169,7 @@ fn verify_by_hand(headers: &HeaderMap, body: &Bytes, mut mac: HmacSha256) -> Sta
     handle_event(body)
 }
 
-async fn trivial(_request: Request<Body>) -> Result<Response<Body>, Infallible> {
+async fn trivial<B>(_request: Request<B>) -> Result<Response<Body>, Infallible> {
     Ok(Response::new(Body::empty()))
 }
 
@@ -181,14 +181,14 @@ fn runtime() -> Runtime {
 }
 
 /// Benches `service` on the signed `events` in turn, after checking that it accepts each.
-fn bench_service<S>(
+fn bench_service<S, R>(
     group: &mut BenchmarkGroup<'_, WallTime>,
     runtime: &Runtime,
     name: &str,
     service: S,
     events: &[(HeaderMap, Bytes)],
 ) where
-    S: Service<Request<Body>, Response = Response<Body>> + Clone,
+    S: Service<Request<Body>, Response = Response<R>> + Clone,
     S::Error: std::fmt::Debug,
 {
     for (headers, body) in events {

@@ -1,75 +1,16 @@
-//! Extractors for verified webhooks: [`WebhookEvent`], [`Webhook`] and [`Verified`].
+//! Extractors for verified webhooks (feature `axum`): [`WebhookEvent`], [`Webhook`] and
+//! [`Verified`].
 
 use std::fmt;
 
-use axum::extract::FromRequestParts;
-use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
+use axum_core::extract::FromRequestParts;
+use axum_core::response::{IntoResponse, Response};
 use http::request::Parts;
 use http::StatusCode;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-/// Proof that [`WebhookVerify`](crate::WebhookVerify) verified this request: a request
-/// extension, and an extractor.
-///
-/// It holds the verified body and what the scheme proved about it: the event id and the
-/// timestamp where the scheme signs them, and which configured secret matched.
-#[derive(Clone)]
-pub struct Verified {
-    body: Bytes,
-    key_index: usize,
-    id: Option<String>,
-    timestamp: Option<u64>,
-}
-
-impl Verified {
-    pub(crate) fn new(
-        body: Bytes,
-        key_index: usize,
-        id: Option<String>,
-        timestamp: Option<u64>,
-    ) -> Self {
-        Self {
-            body,
-            key_index,
-            id,
-            timestamp,
-        }
-    }
-
-    /// The verified body: exactly the bytes the signature covers.
-    pub fn body(&self) -> &Bytes {
-        &self.body
-    }
-
-    /// Which secret matched: 0 for the first, 1 for the first
-    /// [`also_accept`](crate::WebhookVerify::also_accept), and so on.
-    pub fn key_index(&self) -> usize {
-        self.key_index
-    }
-
-    /// The event id the scheme signed (such as `webhook-id`), if it signs one.
-    pub fn id(&self) -> Option<&str> {
-        self.id.as_deref()
-    }
-
-    /// The signed timestamp in seconds since the Unix epoch, if the scheme signs one.
-    pub fn timestamp(&self) -> Option<u64> {
-        self.timestamp
-    }
-}
-
-impl fmt::Debug for Verified {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Verified")
-            .field("body_len", &self.body.len())
-            .field("key_index", &self.key_index)
-            .field("id", &self.id)
-            .field("timestamp", &self.timestamp)
-            .finish()
-    }
-}
+use crate::verified::Verified;
 
 impl<S: Send + Sync> FromRequestParts<S> for Verified {
     type Rejection = EventRejection;
@@ -165,13 +106,12 @@ where
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let verified = verified(parts)?;
         let envelope: Envelope<P> = parse_json(verified.body())?;
-        let id =
-            envelope
-                .id
-                .or_else(|| verified.id.clone())
-                .ok_or(EventRejection::InvalidEvent(
-                    "the event has no `id`".to_owned(),
-                ))?;
+        let id = envelope
+            .id
+            .or_else(|| verified.id().map(str::to_owned))
+            .ok_or(EventRejection::InvalidEvent(
+                "the event has no `id`".to_owned(),
+            ))?;
         Ok(Self {
             id,
             kind: envelope.kind,

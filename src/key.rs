@@ -2,13 +2,14 @@
 
 use std::fmt;
 
+#[cfg(feature = "ed25519")]
 use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
+#[cfg(feature = "ed25519")]
 use zeroize::Zeroizing;
 
-use crate::scheme::Signature;
-use crate::ConfigError;
+use crate::error::ConfigError;
 
 pub(crate) type HmacSha256 = Hmac<Sha256>;
 
@@ -30,6 +31,7 @@ pub struct Key(KeyKind);
 #[derive(Clone)]
 pub(crate) enum KeyKind {
     Hmac(HmacSha256),
+    #[cfg(feature = "ed25519")]
     Ed25519 {
         public: VerifyingKey,
         secret: Option<Box<SigningKey>>,
@@ -47,6 +49,7 @@ impl Key {
     }
 
     /// An ed25519 public key (32 bytes), for verifying only.
+    #[cfg(feature = "ed25519")]
     pub fn ed25519_public(public_key: &[u8]) -> Result<Self, ConfigError> {
         let bytes: [u8; 32] = public_key
             .try_into()
@@ -60,6 +63,7 @@ impl Key {
     }
 
     /// An ed25519 secret key (32 bytes): verifies with its public key and can also sign.
+    #[cfg(feature = "ed25519")]
     pub fn ed25519_secret(secret_key: &[u8]) -> Result<Self, ConfigError> {
         if secret_key.len() != 32 {
             return Err(ConfigError::new("an ed25519 secret key is 32 bytes"));
@@ -90,6 +94,7 @@ impl Key {
                 mac.update(body);
                 Signature::HmacSha256(mac.finalize().into_bytes().into())
             }
+            #[cfg(feature = "ed25519")]
             KeyKind::Ed25519 { secret, .. } => {
                 let secret = secret.as_ref().expect(
                     "this key is an ed25519 public key, which can verify but not sign: \
@@ -106,10 +111,33 @@ impl fmt::Debug for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
             KeyKind::Hmac(_) => f.write_str("Key::HmacSha256(<redacted>)"),
+            #[cfg(feature = "ed25519")]
             KeyKind::Ed25519 { secret: None, .. } => f.write_str("Key::Ed25519Public(..)"),
+            #[cfg(feature = "ed25519")]
             KeyKind::Ed25519 {
                 secret: Some(_), ..
             } => f.write_str("Key::Ed25519Secret(<redacted>)"),
+        }
+    }
+}
+
+/// One signature from a request, decoded to bytes.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Signature {
+    /// An HMAC-SHA256 tag.
+    HmacSha256([u8; 32]),
+    /// An ed25519 signature (verified with the `ed25519` feature).
+    Ed25519([u8; 64]),
+}
+
+impl fmt::Debug for Signature {
+    // Signatures are public (they travel in headers), but printing them invites comparing
+    // them as strings, so show only their kind.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::HmacSha256(_) => f.write_str("HmacSha256(..)"),
+            Self::Ed25519(_) => f.write_str("Ed25519(..)"),
         }
     }
 }

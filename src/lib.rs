@@ -1,18 +1,31 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod body;
+mod budget;
 pub mod dedupe;
+mod error;
+#[cfg(feature = "axum")]
 mod extract;
+mod future;
 mod key;
-mod layer;
 mod rejection;
+mod report;
 pub mod scheme;
 mod service;
 mod sign;
+mod verified;
+mod verify;
 
-pub use crate::extract::{EventRejection, Verified, Webhook, WebhookEvent};
-pub use crate::layer::{ConfigError, WebhookVerify, DEFAULT_MAX_BODY_SIZE, DEFAULT_TOLERANCE};
+pub use crate::body::{ResponseBody, VerifiedBody};
+pub use crate::budget::{BufferBudget, DEFAULT_BUFFER_BUDGET};
+pub use crate::error::ConfigError;
+#[cfg(feature = "axum")]
+pub use crate::extract::{EventRejection, Webhook, WebhookEvent};
+pub use crate::future::ResponseFuture;
 pub use crate::rejection::{Rejection, RejectionKind};
-pub use crate::service::{ResponseFuture, WebhookVerifyService};
+pub use crate::service::WebhookVerifyService;
 pub use crate::sign::sign;
+pub use crate::verified::Verified;
+pub use crate::verify::{WebhookVerify, DEFAULT_MAX_BODY_SIZE, DEFAULT_TOLERANCE};

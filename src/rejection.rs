@@ -2,8 +2,9 @@
 
 use std::fmt;
 
-use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use http::{header, HeaderName, HeaderValue, StatusCode};
+use http_body_util::Full;
 
 /// Why [`WebhookVerify`](crate::WebhookVerify) refused a request.
 ///
@@ -48,6 +49,46 @@ pub enum RejectionKind {
     /// Dedupe is on but the event has no id: the scheme signs none and the body has no
     /// top-level `id` field (400).
     MissingEventId,
+    /// The bodies being read by this layer (and the layers sharing its
+    /// [`BufferBudget`](crate::BufferBudget)) already take the whole budget (503, with
+    /// `Retry-After`); retry later.
+    Overloaded,
+}
+
+impl RejectionKind {
+    /// A short, stable name for logs and metrics labels, such as `signature_mismatch`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MissingHeader => "missing_header",
+            Self::MalformedHeader => "malformed_header",
+            Self::InvalidTimestamp => "invalid_timestamp",
+            Self::TimestampTooOld => "timestamp_too_old",
+            Self::TimestampTooNew => "timestamp_too_new",
+            Self::SignatureMismatch => "signature_mismatch",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::BodyRead => "body_read",
+            Self::InFlight => "in_flight",
+            Self::StoreUnavailable => "store_unavailable",
+            Self::MissingEventId => "missing_event_id",
+            Self::Overloaded => "overloaded",
+        }
+    }
+
+    /// Every kind, in declaration order.
+    pub(crate) const ALL: [Self; 12] = [
+        Self::MissingHeader,
+        Self::MalformedHeader,
+        Self::InvalidTimestamp,
+        Self::TimestampTooOld,
+        Self::TimestampTooNew,
+        Self::SignatureMismatch,
+        Self::PayloadTooLarge,
+        Self::BodyRead,
+        Self::InFlight,
+        Self::StoreUnavailable,
+        Self::MissingEventId,
+        Self::Overloaded,
+    ];
 }
 
 impl Rejection {
@@ -108,7 +149,9 @@ impl Rejection {
         match self.kind {
             RejectionKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             RejectionKind::InFlight => StatusCode::CONFLICT,
-            RejectionKind::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            RejectionKind::StoreUnavailable | RejectionKind::Overloaded => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -142,19 +185,36 @@ impl fmt::Display for Rejection {
                 f.write_str("the event store is unavailable; retry later")
             }
             RejectionKind::MissingEventId => f.write_str("no event id to deduplicate on"),
+            RejectionKind::Overloaded => {
+                f.write_str("too many webhook bodies are being read; retry later")
+            }
         }
     }
 }
 
 impl std::error::Error for Rejection {}
 
-impl IntoResponse for Rejection {
-    fn into_response(self) -> Response {
-        let mut response = (self.status(), self.body_text()).into_response();
-        response.headers_mut().insert(
+impl Rejection {
+    /// The default response: the status, the reason as plain text, and `Retry-After: 1`
+    /// where the sender should retry soon (503).
+    pub fn to_response(&self) -> http::Response<Full<Bytes>> {
+        let mut response = http::Response::new(Full::new(Bytes::from(self.body_text())));
+        *response.status_mut() = self.status();
+        let headers = response.headers_mut();
+        headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; charset=utf-8"),
         );
+        if self.status() == StatusCode::SERVICE_UNAVAILABLE {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         response
+    }
+}
+
+#[cfg(feature = "axum")]
+impl axum_core::response::IntoResponse for Rejection {
+    fn into_response(self) -> axum_core::response::Response {
+        self.to_response().map(axum_core::body::Body::new)
     }
 }

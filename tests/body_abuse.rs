@@ -170,7 +170,7 @@ async fn a_stream_past_the_limit_is_read_no_further_than_the_limit() {
         .header("x-webhook-signature", "0".repeat(64))
         .body(Body::new(StreamBody::new(frames)))
         .unwrap();
-    let inner = tower::service_fn(|_: Request<Body>| async {
+    let inner = tower::service_fn(|_: Request<tower_webhook::VerifiedBody>| async {
         Ok::<_, Infallible>(http::Response::new(Body::empty()))
     });
     let response = WebhookVerify::new(SECRET)

@@ -17,7 +17,7 @@ use futures_util::FutureExt;
 use http_body_util::BodyExt;
 use tokio::sync::Notify;
 use tower::ServiceExt;
-use tower_webhook::dedupe::MemoryStore;
+use tower_webhook::dedupe::{Dedupe, MemoryStore};
 use tower_webhook::scheme::{Scheme, StandardWebhooks};
 use tower_webhook::WebhookVerify;
 
@@ -148,8 +148,7 @@ async fn an_in_flight_claim_expires_by_itself() {
     let runs = Arc::new(AtomicUsize::new(0));
     let release = Arc::new(Notify::new());
     let layer = standard()
-        .dedupe(MemoryStore::new())
-        .dedupe_in_flight_ttl(Duration::from_millis(200));
+        .dedupe(Dedupe::new(MemoryStore::new()).in_flight_ttl(Duration::from_millis(200)));
     let app = blocking_app(layer, Arc::clone(&runs), Arc::clone(&release));
 
     let _stuck = tokio::spawn(send_owned(app.clone(), delivery("msg_1")));
@@ -189,9 +188,7 @@ async fn a_dropped_request_releases_its_claim() {
 #[tokio::test]
 async fn a_handled_event_is_forgotten_after_the_dedupe_ttl() {
     let runs = Arc::new(AtomicUsize::new(0));
-    let layer = standard()
-        .dedupe(MemoryStore::new())
-        .dedupe_ttl(Duration::from_millis(200));
+    let layer = standard().dedupe(Dedupe::new(MemoryStore::new()).ttl(Duration::from_millis(200)));
     let app = counting_app(layer, Arc::clone(&runs), |_| StatusCode::OK);
 
     send(&app, delivery("msg_1")).await;
@@ -326,16 +323,12 @@ async fn prefixes_keep_endpoints_sharing_a_store_apart() {
     let store = Arc::new(MemoryStore::new());
     let runs = Arc::new(AtomicUsize::new(0));
     let orders = counting_app(
-        standard()
-            .dedupe(Arc::clone(&store))
-            .dedupe_prefix("orders:"),
+        standard().dedupe(Dedupe::new(Arc::clone(&store)).prefix("orders:")),
         Arc::clone(&runs),
         |_| StatusCode::OK,
     );
     let refunds = counting_app(
-        standard()
-            .dedupe(Arc::clone(&store))
-            .dedupe_prefix("refunds:"),
+        standard().dedupe(Dedupe::new(Arc::clone(&store)).prefix("refunds:")),
         Arc::clone(&runs),
         |_| StatusCode::OK,
     );

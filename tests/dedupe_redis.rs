@@ -21,7 +21,7 @@ use axum::Router;
 use common::dedupe::{blocking_app, counting_app, is_duplicate, wait_for_runs};
 use tokio::sync::Notify;
 use tower::ServiceExt;
-use tower_webhook::dedupe::{Claim, RedisStore, Store, DUPLICATE_HEADER};
+use tower_webhook::dedupe::{Claim, Dedupe, RedisStore, Store, DUPLICATE_HEADER};
 use tower_webhook::scheme::StandardWebhooks;
 use tower_webhook::{Verified, WebhookVerify};
 
@@ -50,9 +50,7 @@ fn unique_prefix(test: &str) -> String {
 }
 
 fn layer(store: RedisStore, prefix: &str) -> WebhookVerify<StandardWebhooks> {
-    WebhookVerify::standard(SECRET)
-        .dedupe(store)
-        .dedupe_prefix(prefix)
+    WebhookVerify::standard(SECRET).dedupe(Dedupe::new(store).prefix(prefix))
 }
 
 fn delivery(id: &str) -> Request<Body> {
@@ -192,8 +190,10 @@ async fn a_duplicate_while_in_flight_gets_409_and_the_claim_expires_by_itself() 
     let prefix = unique_prefix("in-flight");
     let runs = Arc::new(AtomicUsize::new(0));
     let release = Arc::new(Notify::new());
-    let layer =
-        layer(shared_store().await, &prefix).dedupe_in_flight_ttl(Duration::from_millis(300));
+    let dedupe = Dedupe::new(shared_store().await)
+        .prefix(&prefix)
+        .in_flight_ttl(Duration::from_millis(300));
+    let layer = WebhookVerify::standard(SECRET).dedupe(dedupe);
     let app = blocking_app(layer, Arc::clone(&runs), Arc::clone(&release));
 
     let stuck = app.clone();
@@ -324,7 +324,7 @@ async fn redis_stopped_mid_test_gives_503_and_recovers_when_it_returns() {
         StatusCode::OK
     });
     let fail_open = counting_app(
-        layer(store, &prefix).dedupe_fail_open(true),
+        WebhookVerify::standard(SECRET).dedupe(Dedupe::new(store).prefix(&prefix).fail_open(true)),
         Arc::clone(&runs),
         |_| StatusCode::OK,
     );

@@ -16,7 +16,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
 use proptest::prelude::*;
 use tower::{Layer as _, ServiceExt as _};
 use tower_webhook::scheme::Scheme;
-use tower_webhook::{Verified, WebhookVerify};
+use tower_webhook::{Verified, VerifiedBody, WebhookVerify};
 
 /// The receiver's fixed "now", in seconds since the Unix epoch.
 const NOW: u64 = 1_700_000_000;
@@ -125,7 +125,7 @@ fn send<S: Scheme + Clone>(
 ) -> Outcome {
     let reached = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&reached);
-    let echo = tower::service_fn(move |request: Request<Body>| {
+    let echo = tower::service_fn(move |request: Request<VerifiedBody>| {
         flag.store(true, Ordering::SeqCst);
         echo(request)
     });
@@ -137,7 +137,7 @@ fn send<S: Scheme + Clone>(
     runtime.block_on(async {
         let response = verify.layer(echo).oneshot(request).await.unwrap();
         let status = response.status();
-        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        let body = axum::body::to_bytes(Body::new(response.into_body()), usize::MAX)
             .await
             .unwrap();
         Outcome {
@@ -148,9 +148,9 @@ fn send<S: Scheme + Clone>(
 }
 
 /// Answers 200 with the body it received when the layer verified it, 418 otherwise.
-async fn echo(request: Request<Body>) -> Result<http::Response<Body>, Infallible> {
+async fn echo(request: Request<VerifiedBody>) -> Result<http::Response<Body>, Infallible> {
     let verified = request.extensions().get::<Verified>().cloned();
-    let body = axum::body::to_bytes(request.into_body(), usize::MAX)
+    let body = axum::body::to_bytes(Body::new(request.into_body()), usize::MAX)
         .await
         .expect("the layer hands on a readable body");
     let status = match verified {

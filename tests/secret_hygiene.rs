@@ -106,7 +106,7 @@ fn assert_hides(text: &str, needles: &[String], what: &str) {
 /// signatures it would expect for `BODY`.
 fn debug_of<S: Scheme + Clone>(verify: &WebhookVerify<S>) -> (String, Vec<String>) {
     let service = verify.clone().layer(tower::service_fn(
-        |_: http::Request<axum::body::Body>| async {
+        |_: http::Request<tower_webhook::VerifiedBody>| async {
             Ok::<_, std::convert::Infallible>(http::Response::new(axum::body::Body::empty()))
         },
     ));

@@ -18,16 +18,18 @@ use bytes::Bytes;
 use common::*;
 use http_body_util::{BodyExt, Full};
 use tower::{Layer, Service, ServiceBuilder, ServiceExt};
-use tower_webhook::{Verified, WebhookEvent};
+use tower_webhook::{Verified, VerifiedBody, WebhookEvent};
 
 async fn kind(event: WebhookEvent) -> String {
     event.kind().to_owned()
 }
 
 /// Sends a valid and a forged request and checks that only the first gets through.
-async fn accepts_only_signed<S>(app: S)
+async fn accepts_only_signed<S, B>(app: S)
 where
-    S: tower::Service<Request<Body>, Response = Response<Body>, Error = Infallible> + Clone,
+    S: tower::Service<Request<Body>, Response = Response<B>, Error = Infallible> + Clone,
+    B: http_body::Body,
+    B::Error: std::fmt::Debug,
 {
     let valid = send(app.clone(), protocol_request(SEED_PAYLOAD)).await;
     assert_eq!(valid.status, StatusCode::OK);
@@ -80,7 +82,7 @@ async fn method_router_layer() {
 #[tokio::test]
 async fn service_builder_around_service_fn_with_another_body_type() {
     let service = ServiceBuilder::new().layer(protocol_layer()).service_fn(
-        |request: Request<Body>| async move {
+        |request: Request<VerifiedBody>| async move {
             let verified = request
                 .extensions()
                 .get::<Verified>()
@@ -119,7 +121,7 @@ async fn a_body_borrowed_from_the_caller_verifies() {
     // The layer is generic over the request body: it need not be `Send` or `'static`.
     let payload = SEED_PAYLOAD.to_vec();
     let service = ServiceBuilder::new().layer(protocol_layer()).service_fn(
-        |request: Request<Body>| async move {
+        |request: Request<VerifiedBody>| async move {
             let verified = request.extensions().get::<Verified>().cloned();
             let length = verified.expect("the layer adds Verified").body().len();
             Ok::<_, Infallible>(Response::new(Body::from(format!("{length} bytes"))))
@@ -144,7 +146,7 @@ impl Clone for CountsClones {
     }
 }
 
-impl Service<Request<Body>> for CountsClones {
+impl Service<Request<VerifiedBody>> for CountsClones {
     type Response = Response<Body>;
     type Error = Infallible;
     type Future = std::future::Ready<Result<Response<Body>, Infallible>>;
@@ -153,7 +155,7 @@ impl Service<Request<Body>> for CountsClones {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, _: Request<Body>) -> Self::Future {
+    fn call(&mut self, _: Request<VerifiedBody>) -> Self::Future {
         std::future::ready(Ok(Response::new(Body::empty())))
     }
 }

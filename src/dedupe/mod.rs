@@ -13,11 +13,11 @@
 //! | new | the handler runs; a 2xx marks the id done, anything else (or a panic) releases it | the handler's response |
 //! | done | the handler does not run | 200 with `webhook-duplicate: true` |
 //! | in flight | the handler does not run | 409: retry later |
-//! | unreachable | the handler does not run (or does, with [`dedupe_fail_open`](crate::WebhookVerify::dedupe_fail_open)) | 503: retry later |
+//! | unreachable | the handler does not run (or does, with [`Dedupe::fail_open`]) | 503: retry later |
 //! | no id in the event | the handler does not run | 400 |
 //!
 //! A claim that is never settled (the process died, or the request was dropped) expires
-//! by itself after [`dedupe_in_flight_ttl`](crate::WebhookVerify::dedupe_in_flight_ttl).
+//! by itself after [`Dedupe::in_flight_ttl`].
 //! A handler that runs longer than that can run a second time for a retry.
 
 use std::borrow::Cow;
@@ -30,14 +30,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use axum::response::Response;
 use futures_util::FutureExt as _;
-use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use http::{HeaderMap, HeaderName};
 
-use crate::extract::Verified;
-use crate::layer::Config;
 use crate::rejection::{Rejection, RejectionKind};
+use crate::report::Throttle;
 use crate::scheme::Scheme;
+use crate::verified::Verified;
 
 mod memory;
 #[cfg(feature = "redis")]
@@ -48,15 +47,15 @@ pub use self::memory::MemoryStore;
 pub use self::redis::RedisStore;
 
 /// The prefix put before every event id in the store, unless changed with
-/// [`dedupe_prefix`](crate::WebhookVerify::dedupe_prefix).
+/// [`Dedupe::prefix`].
 pub const DEFAULT_PREFIX: &str = "tower-webhook:";
 
 /// How long a claim on an event being handled lasts when nothing settles it (default of
-/// [`dedupe_in_flight_ttl`](crate::WebhookVerify::dedupe_in_flight_ttl)).
+/// [`Dedupe::in_flight_ttl`]).
 pub const DEFAULT_IN_FLIGHT_TTL: Duration = Duration::from_secs(30);
 
 /// How much longer than the timestamp tolerance a handled event is remembered, unless
-/// changed with [`dedupe_ttl`](crate::WebhookVerify::dedupe_ttl).
+/// changed with [`Dedupe::ttl`].
 pub const DEFAULT_DONE_MARGIN: Duration = Duration::from_secs(5 * 60);
 
 /// The response header that marks the answer to a duplicate of a handled event.
@@ -115,11 +114,12 @@ pub trait Store: fmt::Debug + Send + Sync + 'static {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use tower_webhook::{dedupe::MemoryStore, WebhookVerify};
+/// use tower_webhook::dedupe::{Dedupe, MemoryStore};
+/// use tower_webhook::WebhookVerify;
 ///
 /// let store = Arc::new(MemoryStore::new());
-/// let orders = WebhookVerify::new("secret a").dedupe(Arc::clone(&store)).dedupe_prefix("orders:");
-/// let refunds = WebhookVerify::new("secret b").dedupe(Arc::clone(&store)).dedupe_prefix("refunds:");
+/// let orders = WebhookVerify::new("secret a").dedupe(Dedupe::new(Arc::clone(&store)).prefix("orders:"));
+/// let refunds = WebhookVerify::new("secret b").dedupe(Dedupe::new(Arc::clone(&store)).prefix("refunds:"));
 /// assert!(store.is_empty());
 /// ```
 impl<T: Store + ?Sized> Store for Arc<T> {
@@ -168,114 +168,194 @@ impl Error for StoreError {
     }
 }
 
-/// The dedupe part of the layer's configuration.
+/// A [`Store`] and how the layer uses it: what [`WebhookVerify::dedupe`](crate::WebhookVerify::dedupe)
+/// takes. A bare store converts into one with the default settings.
+///
+/// ```
+/// use std::time::Duration;
+/// use tower_webhook::dedupe::{Dedupe, MemoryStore};
+/// use tower_webhook::WebhookVerify;
+///
+/// let layer = WebhookVerify::stripe("whsec_...").dedupe(
+///     Dedupe::new(MemoryStore::new())
+///         .prefix("billing:stripe:")
+///         .in_flight_ttl(Duration::from_secs(120))
+///         .ttl(Duration::from_secs(3 * 24 * 3600))
+///         .fail_open(false),
+/// );
+/// ```
 #[derive(Clone, Debug)]
-pub(crate) struct Dedupe {
-    pub(crate) store: Option<Arc<dyn Store>>,
-    pub(crate) prefix: String,
-    pub(crate) in_flight_ttl: Duration,
-    pub(crate) done_ttl: Option<Duration>,
-    pub(crate) fail_open: bool,
+pub struct Dedupe {
+    store: Arc<dyn Store>,
+    prefix: String,
+    in_flight_ttl: Duration,
+    done_ttl: Option<Duration>,
+    fail_open: bool,
+    /// Limits the `warn` lines about a failing store.
+    store_warnings: Arc<Throttle>,
 }
 
-impl Default for Dedupe {
-    fn default() -> Self {
+impl<T: Store> From<T> for Dedupe {
+    fn from(store: T) -> Self {
+        Self::new(store)
+    }
+}
+
+/// How a deduplicated request ended.
+pub(crate) enum Outcome<R> {
+    /// The handler ran and gave this response.
+    Handled(R),
+    /// The event was already handled; the handler did not run.
+    Duplicate,
+    /// The request was refused without running the handler.
+    Refused(Rejection),
+}
+
+impl Dedupe {
+    /// Dedupe through `store`, with the default settings.
+    pub fn new(store: impl Store) -> Self {
         Self {
-            store: None,
+            store: Arc::new(store),
             prefix: DEFAULT_PREFIX.to_owned(),
             in_flight_ttl: DEFAULT_IN_FLIGHT_TTL,
             done_ttl: None,
             fail_open: false,
-        }
-    }
-}
-
-/// The store key of a verified event, or `None` when dedupe is off.
-pub(crate) fn key<S: Scheme>(
-    config: &Config<S>,
-    headers: &HeaderMap,
-    verified: &Verified,
-) -> Result<Option<String>, Rejection> {
-    if config.dedupe.store.is_none() {
-        return Ok(None);
-    }
-    let id = match verified.id() {
-        Some(id) => Cow::Borrowed(id),
-        None => Cow::Owned(
-            config
-                .scheme
-                .event_id(headers, verified.body())
-                .ok_or_else(|| Rejection::new(RejectionKind::MissingEventId))?,
-        ),
-    };
-    Ok(Some(format!("{}{id}", config.dedupe.prefix)))
-}
-
-/// Runs `handler` at most once per `key` across every receiver sharing the store.
-pub(crate) async fn run_once<S, E, F>(
-    config: &Config<S>,
-    key: String,
-    handler: F,
-) -> Result<Response, E>
-where
-    F: Future<Output = Result<Response, E>>,
-{
-    let dedupe = &config.dedupe;
-    let store = dedupe
-        .store
-        .clone()
-        .expect("a dedupe key is only made when a store is configured");
-    let owner = owner_token();
-    match store.claim(&key, &owner, dedupe.in_flight_ttl).await {
-        Ok(Claim::New) => {}
-        Ok(Claim::Done) => {
-            tracing::debug!("duplicate of a handled webhook event; handler not run");
-            return Ok(duplicate_response());
-        }
-        Ok(Claim::InFlight) => return Ok(config.reject(Rejection::new(RejectionKind::InFlight))),
-        Err(error) if dedupe.fail_open => {
-            tracing::warn!(%error, "event store unavailable; handling the webhook without dedupe");
-            return handler.await;
-        }
-        Err(error) => {
-            tracing::warn!(%error, "event store unavailable; webhook refused");
-            return Ok(config.reject(Rejection::new(RejectionKind::StoreUnavailable)));
+            store_warnings: Arc::default(),
         }
     }
 
-    let claim = HeldClaim {
-        store,
-        key,
-        owner,
-        settled: false,
-    };
-    match AssertUnwindSafe(handler).catch_unwind().await {
-        Ok(Ok(response)) if response.status().is_success() => {
-            let done_ttl = dedupe
-                .done_ttl
-                .unwrap_or(config.tolerance + DEFAULT_DONE_MARGIN);
-            claim.complete(done_ttl).await;
-            Ok(response)
+    /// What goes before each event id in the store (default [`DEFAULT_PREFIX`]); give each
+    /// endpoint its own when several share one store.
+    ///
+    /// ```
+    /// use tower_webhook::dedupe::{Dedupe, MemoryStore};
+    /// let dedupe = Dedupe::new(MemoryStore::new()).prefix("billing:stripe:");
+    /// ```
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// How long a claim on an event being handled lasts if nothing settles it (default
+    /// 30 seconds): after that a retry may run the handler again. Make it longer than your
+    /// slowest handler.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_webhook::dedupe::{Dedupe, MemoryStore};
+    /// let dedupe = Dedupe::new(MemoryStore::new()).in_flight_ttl(Duration::from_secs(120));
+    /// ```
+    pub fn in_flight_ttl(mut self, ttl: Duration) -> Self {
+        self.in_flight_ttl = ttl;
+        self
+    }
+
+    /// How long a handled event id is remembered (default: the layer's
+    /// [`tolerance`](crate::WebhookVerify::tolerance) plus 5 minutes, which covers replays
+    /// inside the timestamp window). Set it to the sender's retry schedule to also absorb
+    /// retries that come hours later.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_webhook::dedupe::{Dedupe, MemoryStore};
+    /// let dedupe = Dedupe::new(MemoryStore::new()).ttl(Duration::from_secs(3 * 24 * 3600));
+    /// ```
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.done_ttl = Some(ttl);
+        self
+    }
+
+    /// When the store does not answer: `false` (the default) refuses the event with 503
+    /// so the sender retries later; `true` runs the handler anyway, without dedupe. Both
+    /// log a warning.
+    ///
+    /// ```
+    /// use tower_webhook::dedupe::{Dedupe, MemoryStore};
+    /// let dedupe = Dedupe::new(MemoryStore::new()).fail_open(true);
+    /// ```
+    pub fn fail_open(mut self, fail_open: bool) -> Self {
+        self.fail_open = fail_open;
+        self
+    }
+
+    /// The store key of a verified event.
+    pub(crate) fn key<S: Scheme>(
+        &self,
+        scheme: &S,
+        headers: &HeaderMap,
+        verified: &Verified,
+    ) -> Result<String, Rejection> {
+        let id = match verified.id() {
+            Some(id) => Cow::Borrowed(id),
+            None => Cow::Owned(
+                scheme
+                    .event_id(headers, verified.body())
+                    .ok_or_else(|| Rejection::new(RejectionKind::MissingEventId))?,
+            ),
+        };
+        Ok(format!("{}{id}", self.prefix))
+    }
+
+    /// Runs `handler` at most once per `key` across every receiver sharing the store. A
+    /// handled event is remembered for the configured [`ttl`](Self::ttl), else
+    /// `tolerance` plus [`DEFAULT_DONE_MARGIN`].
+    pub(crate) async fn run_once<B, E, F>(
+        &self,
+        key: String,
+        tolerance: Duration,
+        handler: F,
+    ) -> Result<Outcome<http::Response<B>>, E>
+    where
+        F: Future<Output = Result<http::Response<B>, E>>,
+    {
+        let owner = owner_token();
+        match self.store.claim(&key, &owner, self.in_flight_ttl).await {
+            Ok(Claim::New) => {}
+            Ok(Claim::Done) => {
+                tracing::debug!("duplicate of a handled webhook event; handler not run");
+                crate::report::duplicate();
+                return Ok(Outcome::Duplicate);
+            }
+            Ok(Claim::InFlight) => {
+                return Ok(Outcome::Refused(Rejection::new(RejectionKind::InFlight)))
+            }
+            Err(error) => {
+                if !self.fail_open {
+                    crate::report::store_unavailable();
+                    tracing::debug!(%error, "event store unavailable");
+                    // Logged at `warn` (throttled) as a rejection.
+                    let rejection = Rejection::new(RejectionKind::StoreUnavailable);
+                    return Ok(Outcome::Refused(rejection));
+                }
+                let what = "event store unavailable; handling the webhook without dedupe";
+                warn_store(&self.store_warnings, &error, what);
+                return handler.await.map(Outcome::Handled);
+            }
         }
-        Ok(outcome) => {
-            claim.release().await;
-            outcome
-        }
-        Err(panic) => {
-            claim.release().await;
-            std::panic::resume_unwind(panic)
+
+        let claim = HeldClaim {
+            store: Arc::clone(&self.store),
+            warnings: Arc::clone(&self.store_warnings),
+            key,
+            owner,
+            settled: false,
+        };
+        match AssertUnwindSafe(handler).catch_unwind().await {
+            Ok(Ok(response)) if response.status().is_success() => {
+                let done_ttl = self.done_ttl.unwrap_or(tolerance + DEFAULT_DONE_MARGIN);
+                claim.complete(done_ttl).await;
+                Ok(Outcome::Handled(response))
+            }
+            Ok(outcome) => {
+                claim.release().await;
+                outcome.map(Outcome::Handled)
+            }
+            Err(panic) => {
+                claim.release().await;
+                std::panic::resume_unwind(panic)
+            }
         }
     }
-}
-
-/// 200, with [`DUPLICATE_HEADER`] and no body.
-fn duplicate_response() -> Response {
-    let mut response = Response::new(axum::body::Body::empty());
-    *response.status_mut() = StatusCode::OK;
-    response
-        .headers_mut()
-        .insert(DUPLICATE_HEADER, HeaderValue::from_static("true"));
-    response
 }
 
 /// A token naming this request as the owner of its claim: random per process, then a
@@ -295,6 +375,7 @@ fn owner_token() -> String {
 /// before settling it.
 struct HeldClaim {
     store: Arc<dyn Store>,
+    warnings: Arc<Throttle>,
     key: String,
     owner: String,
     settled: bool,
@@ -304,15 +385,17 @@ impl HeldClaim {
     async fn complete(mut self, ttl: Duration) {
         self.settled = true;
         if let Err(error) = self.store.complete(&self.key, ttl).await {
-            tracing::warn!(%error, "could not mark a handled webhook event done");
+            warn_store(
+                &self.warnings,
+                &error,
+                "could not mark a handled webhook event done",
+            );
         }
     }
 
     async fn release(mut self) {
         self.settled = true;
-        if let Err(error) = self.store.release(&self.key, &self.owner).await {
-            tracing::warn!(%error, "could not release a webhook event claim; it will expire");
-        }
+        release(&*self.store, &self.warnings, &self.key, &self.owner).await;
     }
 }
 
@@ -325,12 +408,25 @@ impl Drop for HeldClaim {
             return; // the claim expires by itself
         };
         let store = Arc::clone(&self.store);
+        let warnings = Arc::clone(&self.warnings);
         let key = std::mem::take(&mut self.key);
         let owner = std::mem::take(&mut self.owner);
-        runtime.spawn(async move {
-            if let Err(error) = store.release(&key, &owner).await {
-                tracing::warn!(%error, "could not release a webhook event claim; it will expire");
-            }
-        });
+        runtime.spawn(async move { release(&*store, &warnings, &key, &owner).await });
+    }
+}
+
+async fn release(store: &dyn Store, warnings: &Throttle, key: &str, owner: &str) {
+    if let Err(error) = store.release(key, owner).await {
+        let what = "could not release a webhook event claim; it will expire";
+        warn_store(warnings, &error, what);
+    }
+}
+
+/// A `warn` line about the store, at most one per interval.
+fn warn_store(warnings: &Throttle, error: &StoreError, what: &str) {
+    crate::report::store_unavailable();
+    match warnings.event() {
+        Some(count) => tracing::warn!(%error, count, "{what}"),
+        None => tracing::debug!(%error, "{what}"),
     }
 }

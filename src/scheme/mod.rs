@@ -55,6 +55,7 @@ use http::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
+use crate::error::ConfigError;
 use crate::rejection::Rejection;
 
 mod hmac;
@@ -66,7 +67,7 @@ pub use self::hmac::HmacScheme;
 pub use self::slack::Slack;
 pub use self::standard::StandardWebhooks;
 pub use self::stripe::Stripe;
-pub use crate::key::Key;
+pub use crate::key::{Key, Signature};
 
 /// A webhook signing scheme: how a provider carries and encodes its signature.
 ///
@@ -88,7 +89,7 @@ pub trait Scheme: fmt::Debug + Send + Sync + 'static {
 
     /// Turns a configured secret into a key. The default is an HMAC-SHA256 key over the
     /// secret's bytes as given; schemes with an encoded secret format decode it here.
-    fn key(&self, secret: &[u8]) -> Result<Key, crate::ConfigError> {
+    fn key(&self, secret: &[u8]) -> Result<Key, ConfigError> {
         Key::hmac_sha256(secret)
     }
 
@@ -196,27 +197,6 @@ impl Claims {
     pub fn with_id(mut self, id: impl Into<String>) -> Self {
         self.id = Some(id.into());
         self
-    }
-}
-
-/// One signature from a request, decoded to bytes.
-#[derive(Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Signature {
-    /// An HMAC-SHA256 tag.
-    HmacSha256([u8; 32]),
-    /// An ed25519 signature.
-    Ed25519([u8; 64]),
-}
-
-impl fmt::Debug for Signature {
-    // Signatures are public (they travel in headers), but printing them invites comparing
-    // them as strings, so show only their kind.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::HmacSha256(_) => f.write_str("HmacSha256(..)"),
-            Self::Ed25519(_) => f.write_str("Ed25519(..)"),
-        }
     }
 }
 

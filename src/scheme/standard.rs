@@ -6,8 +6,8 @@ use super::{
     check_signature_count, header_value, parse_timestamp, single_header, Claims, Key, Scheme,
     Signature,
 };
+use crate::error::ConfigError;
 use crate::rejection::Rejection;
-use crate::ConfigError;
 
 const ID: HeaderName = HeaderName::from_static("webhook-id");
 const TIMESTAMP: HeaderName = HeaderName::from_static("webhook-timestamp");
@@ -100,15 +100,8 @@ impl Scheme for StandardWebhooks {
     }
 
     fn key(&self, secret: &[u8]) -> Result<Key, ConfigError> {
-        if let Some(encoded) = secret.strip_prefix(b"whpk_") {
-            Key::ed25519_public(&decode_base64(
-                encoded,
-                "the whpk_ public key is not base64",
-            )?)
-        } else if let Some(encoded) = secret.strip_prefix(b"whsk_") {
-            let bytes = decode_base64(encoded, "the whsk_ secret key is not base64")?;
-            // The spec's secret key is the 32-byte seed, sometimes followed by the public key.
-            Key::ed25519_secret(bytes.get(..32).unwrap_or(&bytes))
+        if secret.starts_with(b"whpk_") || secret.starts_with(b"whsk_") {
+            ed25519_key(secret)
         } else {
             let encoded = secret.strip_prefix(b"whsec_").unwrap_or(secret);
             Key::hmac_sha256(&decode_base64(encoded, "the whsec_ secret is not base64")?)
@@ -136,4 +129,27 @@ fn decode_fixed<const N: usize>(encoded: &str) -> Option<[u8; N]> {
     }
     out.copy_from_slice(&buffer[..N]);
     Some(out)
+}
+
+/// A `whpk_` public key or a `whsk_` secret key.
+#[cfg(feature = "ed25519")]
+fn ed25519_key(secret: &[u8]) -> Result<Key, ConfigError> {
+    if let Some(encoded) = secret.strip_prefix(b"whpk_") {
+        Key::ed25519_public(&decode_base64(
+            encoded,
+            "the whpk_ public key is not base64",
+        )?)
+    } else {
+        let encoded = &secret[b"whsk_".len()..];
+        let bytes = decode_base64(encoded, "the whsk_ secret key is not base64")?;
+        // The spec's secret key is the 32-byte seed, sometimes followed by the public key.
+        Key::ed25519_secret(bytes.get(..32).unwrap_or(&bytes))
+    }
+}
+
+#[cfg(not(feature = "ed25519"))]
+fn ed25519_key(_secret: &[u8]) -> Result<Key, ConfigError> {
+    Err(ConfigError::new(
+        "whpk_ and whsk_ keys are ed25519 keys: enable the `ed25519` feature of tower-webhook",
+    ))
 }

@@ -1,18 +1,24 @@
-//! [`WebhookVerify`]: the layer and its configuration.
+//! [`WebhookVerify`]: the configuration, and the verification of one request.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, HeaderName};
-use tower_layer::Layer;
+use bytes::Bytes;
+use hmac::Mac;
+use http::request::Parts;
+use http::{header, HeaderMap, HeaderName};
+use subtle::ConstantTimeEq;
 
-use crate::dedupe::{Dedupe, Store};
-use crate::key::Key;
+use crate::body::{BoxError, BoxedBody, ResponseBody};
+use crate::budget::BufferBudget;
+use crate::dedupe::Dedupe;
+use crate::error::{configured, ConfigError};
+use crate::key::{Key, KeyKind, Signature};
 use crate::rejection::{Rejection, RejectionKind};
+use crate::report::RejectionLog;
 use crate::scheme::{Claims, Encoding, HmacScheme, Scheme, Slack, StandardWebhooks, Stripe};
-use crate::service::WebhookVerifyService;
+use crate::verified::Verified;
 
 /// The default body limit: 2 MiB, as axum's `DefaultBodyLimit`.
 pub const DEFAULT_MAX_BODY_SIZE: usize = 2 * 1024 * 1024;
@@ -21,15 +27,18 @@ pub const DEFAULT_MAX_BODY_SIZE: usize = 2 * 1024 * 1024;
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(5 * 60);
 
 type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
-type OnRejection = Arc<dyn Fn(Rejection) -> Response + Send + Sync>;
+type OnRejection = Arc<dyn Fn(Rejection) -> http::Response<BoxedBody> + Send + Sync>;
 
-/// A tower [`Layer`] that verifies a webhook's signature before the inner service runs.
+/// A tower [`Layer`](tower_layer::Layer) that verifies a webhook's signature before the
+/// inner service runs, and the configuration of that check.
 ///
 /// It reads the body once (up to [`max_body_size`](Self::max_body_size)), checks the
 /// signature over exactly those bytes in constant time, and then calls the inner service
-/// with the same bytes as the body and a [`Verified`](crate::Verified) extension, which the
-/// [`WebhookEvent`](crate::WebhookEvent) and [`Webhook`](crate::Webhook) extractors require.
-/// A request that fails is answered with a [`Rejection`] and never reaches the inner service.
+/// with the same bytes as the body ([`VerifiedBody`](crate::VerifiedBody)) and a
+/// [`Verified`] extension, which the `WebhookEvent` and `Webhook` extractors (feature
+/// `axum`) require. A request that fails is answered with a [`Rejection`] and never
+/// reaches the inner service. Outside a tower stack, [`verify`](Self::verify) makes the same
+/// checks on a request you already hold.
 ///
 /// ```
 /// use axum::{routing::post, Router, http::StatusCode};
@@ -55,38 +64,14 @@ pub struct WebhookVerify<S = HmacScheme> {
 #[derive(Clone)]
 pub(crate) struct Config<S> {
     pub(crate) scheme: S,
-    pub(crate) keys: Vec<Key>,
+    keys: Vec<Key>,
     pub(crate) max_body_size: usize,
     pub(crate) tolerance: Duration,
     clock: Clock,
-    on_rejection: OnRejection,
-    pub(crate) dedupe: Dedupe,
-}
-
-/// A configuration mistake, found when the layer is built.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    message: String,
-}
-
-impl ConfigError {
-    pub(crate) fn new(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "WebhookVerify: {}", self.message)
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-fn configured<T>(result: Result<T, ConfigError>) -> T {
-    result.unwrap_or_else(|error| panic!("{error}"))
+    on_rejection: Option<OnRejection>,
+    pub(crate) dedupe: Option<Dedupe>,
+    pub(crate) budget: BufferBudget,
+    log: Arc<RejectionLog>,
 }
 
 impl WebhookVerify<HmacScheme> {
@@ -193,6 +178,7 @@ impl WebhookVerify<HmacScheme> {
     ///     "whpk_A6EHv/POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg=",
     /// );
     /// ```
+    #[cfg(feature = "ed25519")]
     pub fn standard_ed25519(key: impl AsRef<[u8]>) -> WebhookVerify<StandardWebhooks> {
         let key = key.as_ref();
         if !(key.starts_with(b"whpk_") || key.starts_with(b"whsk_")) {
@@ -291,8 +277,10 @@ impl<S: Scheme + Clone> WebhookVerify<S> {
                 max_body_size: DEFAULT_MAX_BODY_SIZE,
                 tolerance: DEFAULT_TOLERANCE,
                 clock: Arc::new(SystemTime::now),
-                on_rejection: Arc::new(IntoResponse::into_response),
-                dedupe: Dedupe::default(),
+                on_rejection: None,
+                dedupe: None,
+                budget: BufferBudget::default(),
+                log: Arc::default(),
             },
         })
     }
@@ -352,8 +340,11 @@ impl<S: Scheme + Clone> WebhookVerify<S> {
         self
     }
 
-    /// Shapes the response to a refused request (default: the rejection's status with its
-    /// reason as plain text). The inner service is never called for a rejection.
+    /// Shapes the response to a refused request with any axum
+    /// [`IntoResponse`](axum_core::response::IntoResponse) (default: the rejection's status
+    /// with its reason as plain text, [`Rejection::to_response`]). The inner service is never
+    /// called for a rejection. Without axum, use
+    /// [`on_rejection_response`](Self::on_rejection_response).
     ///
     /// ```
     /// use axum::{http::StatusCode, Json};
@@ -368,93 +359,86 @@ impl<S: Scheme + Clone> WebhookVerify<S> {
     ///     (status, Json(serde_json::json!({ "error": rejection.to_string() })))
     /// });
     /// ```
-    pub fn on_rejection<F, R>(mut self, respond: F) -> Self
+    #[cfg(feature = "axum")]
+    pub fn on_rejection<F, R>(self, respond: F) -> Self
     where
         F: Fn(Rejection) -> R + Send + Sync + 'static,
-        R: IntoResponse,
+        R: axum_core::response::IntoResponse,
     {
-        self.config.on_rejection = Arc::new(move |rejection| respond(rejection).into_response());
+        self.on_rejection_response(move |rejection| respond(rejection).into_response())
+    }
+
+    /// Shapes the response to a refused request with any [`http::Response`] whose body is
+    /// an [`http_body::Body`] of [`Bytes`]; the framework-neutral form of `on_rejection`.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use http::StatusCode;
+    /// use http_body_util::Full;
+    /// use tower_webhook::{Rejection, WebhookVerify};
+    ///
+    /// let layer = WebhookVerify::new("secret").on_rejection_response(|rejection: Rejection| {
+    ///     let mut response = http::Response::new(Full::new(Bytes::from(rejection.to_string())));
+    ///     *response.status_mut() = StatusCode::UNAUTHORIZED;
+    ///     response
+    /// });
+    /// ```
+    pub fn on_rejection_response<F, B>(mut self, respond: F) -> Self
+    where
+        F: Fn(Rejection) -> http::Response<B> + Send + Sync + 'static,
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        self.config.on_rejection = Some(Arc::new(move |rejection| {
+            respond(rejection).map(crate::body::boxed)
+        }));
         self
     }
 
-    /// Runs the handler at most once per event id, remembering handled ids in `store`:
-    /// [`MemoryStore`](crate::dedupe::MemoryStore) for one receiver,
-    /// `RedisStore` (feature `redis`) for several. See the
-    /// [`dedupe`](crate::dedupe) module for what each sender sees.
+    /// Runs the handler at most once per event id, remembering handled ids in a store:
+    /// give a [`Store`](crate::dedupe::Store) such as
+    /// [`MemoryStore`](crate::dedupe::MemoryStore) (one receiver) or `RedisStore` (feature
+    /// `redis`, several receivers), or a [`Dedupe`] holding a store and its settings. See
+    /// the [`dedupe`](crate::dedupe) module for what each sender sees.
     ///
-    /// The id is the one the scheme signs (such as `webhook-id`), else the body's
-    /// top-level `id` field; an event with neither is refused with 400.
+    /// The id is the one the scheme signs (such as `webhook-id`), else the one
+    /// [`Scheme::event_id`] finds (by default the body's top-level `id` field); an event
+    /// with neither is refused with 400.
     ///
     /// ```
-    /// use tower_webhook::{dedupe::MemoryStore, WebhookVerify};
+    /// use std::time::Duration;
+    /// use tower_webhook::dedupe::{Dedupe, MemoryStore};
+    /// use tower_webhook::WebhookVerify;
+    ///
     /// let layer = WebhookVerify::standard("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD")
     ///     .dedupe(MemoryStore::new());
-    /// ```
-    pub fn dedupe(mut self, store: impl Store) -> Self {
-        self.config.dedupe.store = Some(Arc::new(store));
-        self
-    }
-
-    /// What goes before each event id in the store (default
-    /// [`"tower-webhook:"`](crate::dedupe::DEFAULT_PREFIX)); give each endpoint its own
-    /// when several share one store.
-    ///
-    /// ```
-    /// use tower_webhook::{dedupe::MemoryStore, WebhookVerify};
     /// let layer = WebhookVerify::stripe("whsec_...")
-    ///     .dedupe(MemoryStore::new())
-    ///     .dedupe_prefix("billing:stripe:");
+    ///     .dedupe(Dedupe::new(MemoryStore::new()).ttl(Duration::from_secs(3 * 24 * 3600)));
     /// ```
-    pub fn dedupe_prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.config.dedupe.prefix = prefix.into();
+    pub fn dedupe(mut self, dedupe: impl Into<Dedupe>) -> Self {
+        self.config.dedupe = Some(dedupe.into());
         self
     }
 
-    /// How long a claim on an event being handled lasts if nothing settles it (default
-    /// 30 seconds): after that a retry may run the handler again. Make it longer than your
-    /// slowest handler.
+    /// The budget of body bytes this layer may hold at once across all its requests
+    /// (default: 64 MiB, [`DEFAULT_BUFFER_BUDGET`](crate::DEFAULT_BUFFER_BUDGET), for each
+    /// layer and its clones). Give several layers the same [`BufferBudget`] to share one.
+    /// A request that does not fit is refused with 503 and `Retry-After` before its body is
+    /// read.
+    ///
+    /// # Panics
+    ///
+    /// When the layer is applied, if [`max_body_size`](Self::max_body_size) is larger than
+    /// the budget: no body that large could ever be read.
     ///
     /// ```
-    /// use std::time::Duration;
-    /// use tower_webhook::{dedupe::MemoryStore, WebhookVerify};
-    /// let layer = WebhookVerify::new("secret")
-    ///     .dedupe(MemoryStore::new())
-    ///     .dedupe_in_flight_ttl(Duration::from_secs(120));
+    /// use tower_webhook::{BufferBudget, WebhookVerify};
+    /// let layer = WebhookVerify::github("secret")
+    ///     .max_body_size(25 * 1024 * 1024)
+    ///     .buffer_budget(BufferBudget::new(256 * 1024 * 1024));
     /// ```
-    pub fn dedupe_in_flight_ttl(mut self, ttl: Duration) -> Self {
-        self.config.dedupe.in_flight_ttl = ttl;
-        self
-    }
-
-    /// How long a handled event id is remembered (default: the
-    /// [`tolerance`](Self::tolerance) plus 5 minutes, which covers replays inside the
-    /// timestamp window). Set it to the sender's retry schedule to also absorb retries
-    /// that come hours later.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use tower_webhook::{dedupe::MemoryStore, WebhookVerify};
-    /// let layer = WebhookVerify::stripe("whsec_...")
-    ///     .dedupe(MemoryStore::new())
-    ///     .dedupe_ttl(Duration::from_secs(3 * 24 * 3600));
-    /// ```
-    pub fn dedupe_ttl(mut self, ttl: Duration) -> Self {
-        self.config.dedupe.done_ttl = Some(ttl);
-        self
-    }
-
-    /// When the store does not answer: `false` (the default) refuses the event with 503
-    /// so the sender retries later; `true` runs the handler anyway, without dedupe. Both
-    /// log a warning.
-    ///
-    /// ```
-    /// use tower_webhook::{dedupe::MemoryStore, WebhookVerify};
-    /// let layer = WebhookVerify::new("secret")
-    ///     .dedupe(MemoryStore::new())
-    ///     .dedupe_fail_open(true);
-    /// ```
-    pub fn dedupe_fail_open(mut self, fail_open: bool) -> Self {
-        self.config.dedupe.fail_open = fail_open;
+    pub fn buffer_budget(mut self, budget: BufferBudget) -> Self {
+        self.config.budget = budget;
         self
     }
 
@@ -516,13 +500,118 @@ pub(crate) fn unix_seconds(time: SystemTime) -> u64 {
         .map_or(0, |since| since.as_secs())
 }
 
+impl<S: Scheme> WebhookVerify<S> {
+    /// Verifies one request from its head and its whole body, with exactly the layer's
+    /// checks: the body limit, the timestamp window (against the configured
+    /// [`clock`](Self::clock)), every configured secret, the comparison in constant time.
+    /// For hosts that are not tower services: a serverless handler, another framework, a
+    /// consumer that checks requests stored by a receiver. The rejection is logged and
+    /// counted as the layer's are; dedupe is not applied.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use tower_webhook::WebhookVerify;
+    ///
+    /// let verify = WebhookVerify::github("It's a Secret to Everybody");
+    /// let body = Bytes::from_static(b"Hello, World!");
+    /// let mut request = http::Request::post("/webhook").body(()).unwrap();
+    /// request.headers_mut().extend(verify.sign(&body));
+    /// let (head, ()) = request.into_parts();
+    ///
+    /// let verified = verify.verify(&head, body).unwrap();
+    /// assert_eq!(verified.body(), "Hello, World!");
+    /// assert!(verify.verify(&head, Bytes::from_static(b"Hello, World?")).is_err());
+    /// ```
+    pub fn verify(&self, head: &Parts, body: Bytes) -> Result<Verified, Rejection> {
+        self.verify_at(head, body, (self.config.clock)())
+    }
+
+    /// [`verify`](Self::verify) as of `now`: for a request stored when it arrived and
+    /// checked later, give the time it arrived, so the timestamp window is the one the
+    /// sender had.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use bytes::Bytes;
+    /// use tower_webhook::WebhookVerify;
+    ///
+    /// let verify = WebhookVerify::stripe("whsec_test");
+    /// let received = SystemTime::now() - Duration::from_secs(3600);
+    /// let body = Bytes::from_static(br#"{"id":"evt_1"}"#);
+    /// let mut request = http::Request::post("/stripe").body(()).unwrap();
+    /// request.headers_mut().extend(verify.sign_at(&body, received, "unused"));
+    /// let (head, ()) = request.into_parts();
+    ///
+    /// assert!(verify.verify_at(&head, body.clone(), received).is_ok());
+    /// assert!(verify.verify(&head, body).is_err()); // an hour late for the window
+    /// ```
+    pub fn verify_at(
+        &self,
+        head: &Parts,
+        body: Bytes,
+        now: SystemTime,
+    ) -> Result<Verified, Rejection> {
+        let config = &self.config;
+        let checked = config
+            .check_head(&head.headers, now)
+            .and_then(|(claims, _)| {
+                if body.len() > config.max_body_size {
+                    return Err(Rejection::payload_too_large(config.max_body_size));
+                }
+                config.check_body(claims, body)
+            });
+        if let Err(rejection) = &checked {
+            config.log.rejected(rejection);
+        }
+        checked
+    }
+}
+
+impl<S: Scheme> Config<S> {
+    /// Checks what the headers say before the body is read: the signatures parse, the
+    /// timestamp is in the window around `now`, and `Content-Length` is within the limit.
+    /// Returns the claims and the declared length.
+    pub(crate) fn check_head(
+        &self,
+        headers: &HeaderMap,
+        now: SystemTime,
+    ) -> Result<(Claims, Option<usize>), Rejection> {
+        let claims = self.scheme.parse(headers)?;
+        self.check_timestamp(claims.timestamp, now)?;
+        let declared = content_length(headers);
+        match declared {
+            Some(length) if length > self.max_body_size as u64 => {
+                Err(Rejection::payload_too_large(self.max_body_size))
+            }
+            _ => Ok((claims, declared.map(|length| length as usize))),
+        }
+    }
+
+    /// Checks the signatures over the signed prefix and the body.
+    pub(crate) fn check_body(&self, claims: Claims, body: Bytes) -> Result<Verified, Rejection> {
+        let mut prefix = Vec::new();
+        self.scheme.signed_prefix(&claims, &mut prefix);
+        let key_index = self
+            .match_hmac(&claims.signatures, &prefix, &body)
+            .or_else(|| self.match_ed25519(&claims.signatures, &prefix, &body))
+            .ok_or_else(|| Rejection::new(RejectionKind::SignatureMismatch))?;
+        crate::report::verified();
+        Ok(Verified::new(body, key_index, claims.id, claims.timestamp))
+    }
+}
+
 impl<S> Config<S> {
-    /// Refuses a signed timestamp outside the window around now.
-    pub(crate) fn check_timestamp(&self, timestamp: Option<u64>) -> Result<(), Rejection> {
+    /// "Now", by the configured clock.
+    pub(crate) fn now(&self) -> SystemTime {
+        (self.clock)()
+    }
+
+    /// Refuses a signed timestamp outside the window around `now`.
+    fn check_timestamp(&self, timestamp: Option<u64>, now: SystemTime) -> Result<(), Rejection> {
         let Some(timestamp) = timestamp else {
             return Ok(());
         };
-        let now = unix_seconds((self.clock)());
+        let now = unix_seconds(now);
         let tolerance = self.tolerance.as_secs();
         if timestamp.saturating_add(tolerance) < now {
             Err(Rejection::new(RejectionKind::TimestampTooOld))
@@ -533,10 +622,81 @@ impl<S> Config<S> {
         }
     }
 
-    pub(crate) fn reject(&self, rejection: Rejection) -> Response {
-        tracing::debug!(reason = %rejection, "webhook rejected");
-        (self.on_rejection)(rejection)
+    /// The index of the first HMAC key whose MAC over `prefix` and `body` equals one of
+    /// the signatures, each compared in constant time. One MAC per key, however many
+    /// signatures.
+    fn match_hmac(&self, signatures: &[Signature], prefix: &[u8], body: &[u8]) -> Option<usize> {
+        if !signatures
+            .iter()
+            .any(|signature| matches!(signature, Signature::HmacSha256(_)))
+        {
+            return None;
+        }
+        self.keys.iter().enumerate().find_map(|(index, key)| {
+            #[allow(irrefutable_let_patterns)] // without the `ed25519` feature
+            let KeyKind::Hmac(mac) = key.kind() else {
+                return None;
+            };
+            let mut mac = mac.clone();
+            mac.update(prefix);
+            mac.update(body);
+            let tag = mac.finalize().into_bytes();
+            let matched = signatures.iter().any(|signature| match signature {
+                Signature::HmacSha256(claimed) => bool::from(tag.as_slice().ct_eq(claimed)),
+                Signature::Ed25519(_) => false,
+            });
+            matched.then_some(index)
+        })
     }
+
+    /// The index of the first ed25519 key that verifies one of the signatures.
+    #[cfg(feature = "ed25519")]
+    fn match_ed25519(&self, signatures: &[Signature], prefix: &[u8], body: &[u8]) -> Option<usize> {
+        let claimed: Vec<ed25519_dalek::Signature> = signatures
+            .iter()
+            .filter_map(|signature| match signature {
+                Signature::Ed25519(bytes) => Some(ed25519_dalek::Signature::from_bytes(bytes)),
+                _ => None,
+            })
+            .collect();
+        if claimed.is_empty() {
+            return None;
+        }
+        let message = [prefix, body].concat();
+        self.keys
+            .iter()
+            .enumerate()
+            .find_map(|(index, key)| match key.kind() {
+                KeyKind::Ed25519 { public, .. } => claimed
+                    .iter()
+                    .any(|signature| public.verify_strict(&message, signature).is_ok())
+                    .then_some(index),
+                KeyKind::Hmac(_) => None,
+            })
+    }
+
+    #[cfg(not(feature = "ed25519"))]
+    fn match_ed25519(&self, _: &[Signature], _: &[u8], _: &[u8]) -> Option<usize> {
+        None
+    }
+
+    /// Logs and counts a rejection and makes its response.
+    pub(crate) fn reject<B>(&self, rejection: Rejection) -> http::Response<ResponseBody<B>> {
+        self.log.rejected(&rejection);
+        match &self.on_rejection {
+            Some(respond) => respond(rejection).map(ResponseBody::boxed),
+            None => rejection.to_response().map(ResponseBody::full),
+        }
+    }
+}
+
+fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
 }
 
 impl<S: fmt::Debug> fmt::Debug for WebhookVerify<S> {
@@ -548,14 +708,7 @@ impl<S: fmt::Debug> fmt::Debug for WebhookVerify<S> {
             .field("max_body_size", &config.max_body_size)
             .field("tolerance", &config.tolerance)
             .field("dedupe", &config.dedupe)
+            .field("budget", &config.budget)
             .finish_non_exhaustive()
-    }
-}
-
-impl<S: Scheme + Clone, I> Layer<I> for WebhookVerify<S> {
-    type Service = WebhookVerifyService<I, S>;
-
-    fn layer(&self, inner: I) -> Self::Service {
-        WebhookVerifyService::new(inner, Arc::new(self.config.clone()))
     }
 }

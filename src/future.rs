@@ -1,0 +1,222 @@
+//! [`ResponseFuture`]: reads and checks a request's body, then runs the inner service.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+use bytes::Bytes;
+use http::request::Parts;
+use http::{HeaderValue, Request, StatusCode};
+use pin_project_lite::pin_project;
+use tower_service::Service;
+
+use crate::body::{BodyReader, BoxError, ResponseBody, VerifiedBody};
+use crate::budget::Reservation;
+use crate::dedupe::{Outcome, DUPLICATE_HEADER};
+use crate::scheme::{Claims, Scheme};
+use crate::verify::Config;
+
+type Response<B> = http::Response<ResponseBody<B>>;
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+pin_project! {
+    /// The response future of [`WebhookVerifyService`](crate::WebhookVerifyService): reads
+    /// and checks the body, then runs the inner service's future.
+    pub struct ResponseFuture<S, Sch, B, ResBody>
+    where
+        S: Service<Request<VerifiedBody>>,
+    {
+        #[pin]
+        state: State<S, Sch, B, ResBody>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<S, Sch, B, ResBody>
+    where
+        S: Service<Request<VerifiedBody>>,
+    {
+        // The headers passed; the body is being read.
+        Reading {
+            #[pin]
+            body: B,
+            reader: BodyReader,
+            request: Option<PendingRequest<S, Sch>>,
+        },
+        // The body verified; the inner service is handling the request. The reservation
+        // holds the body's bytes in the budget until the response is ready.
+        Calling {
+            #[pin]
+            future: S::Future,
+            reservation: Option<Reservation>,
+        },
+        // The body verified; the inner service runs once the event is claimed.
+        Deduping {
+            future: BoxFuture<Result<Response<ResBody>, S::Error>>,
+        },
+        // Refused; the response is ready.
+        Rejected {
+            response: Option<Response<ResBody>>,
+        },
+    }
+}
+
+/// What a request whose headers passed carries while its body is read.
+pub(crate) struct PendingRequest<S, Sch> {
+    pub(crate) parts: Parts,
+    pub(crate) claims: Claims,
+    pub(crate) inner: S,
+    pub(crate) config: Arc<Config<Sch>>,
+}
+
+impl<S, Sch, B, ResBody> fmt::Debug for ResponseFuture<S, Sch, B, ResBody>
+where
+    S: Service<Request<VerifiedBody>>,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}
+
+impl<S, Sch, B, ResBody> ResponseFuture<S, Sch, B, ResBody>
+where
+    S: Service<Request<VerifiedBody>, Response = http::Response<ResBody>>,
+{
+    pub(crate) fn rejected(response: Response<ResBody>) -> Self {
+        Self {
+            state: State::Rejected {
+                response: Some(response),
+            },
+        }
+    }
+
+    pub(crate) fn reading(body: B, reader: BodyReader, request: PendingRequest<S, Sch>) -> Self {
+        Self {
+            state: State::Reading {
+                body,
+                reader,
+                request: Some(request),
+            },
+        }
+    }
+}
+
+impl<S, Sch, B, ResBody> Future for ResponseFuture<S, Sch, B, ResBody>
+where
+    S: Service<Request<VerifiedBody>, Response = http::Response<ResBody>> + Send + 'static,
+    S::Future: Send,
+    S::Error: Send,
+    ResBody: http_body::Body<Data = Bytes> + Send + 'static,
+    ResBody::Error: Into<BoxError>,
+    B: http_body::Body,
+    Sch: Scheme,
+{
+    type Output = Result<Response<ResBody>, S::Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        loop {
+            let next = match this.state.as_mut().project() {
+                StateProj::Reading {
+                    body,
+                    reader,
+                    request,
+                } => {
+                    let read = ready!(reader.poll_read(body, cx));
+                    let request = request.take().expect("polled after completion");
+                    match read {
+                        Ok((body, reservation)) => request.verified(body, reservation),
+                        Err(rejection) => State::Rejected {
+                            response: Some(request.config.reject(rejection)),
+                        },
+                    }
+                }
+                StateProj::Calling {
+                    future,
+                    reservation,
+                } => {
+                    let response = ready!(future.poll(cx));
+                    reservation.take();
+                    return Poll::Ready(response.map(|response| response.map(ResponseBody::inner)));
+                }
+                StateProj::Deduping { future } => return future.as_mut().poll(cx),
+                StateProj::Rejected { response } => {
+                    return Poll::Ready(Ok(response.take().expect("polled after completion")));
+                }
+            };
+            this.state.set(next);
+        }
+    }
+}
+
+impl<S, Sch, ResBody> PendingRequest<S, Sch>
+where
+    S: Service<Request<VerifiedBody>, Response = http::Response<ResBody>> + Send + 'static,
+    S::Future: Send,
+    S::Error: Send,
+    ResBody: http_body::Body<Data = Bytes> + Send + 'static,
+    ResBody::Error: Into<BoxError>,
+    Sch: Scheme,
+{
+    /// Checks the body's signatures; if they hold, hands the request to the inner service
+    /// (through dedupe when it is on), with the body and the
+    /// [`Verified`](crate::Verified) extension.
+    fn verified<B>(self, body: Bytes, reservation: Reservation) -> State<S, Sch, B, ResBody> {
+        let Self {
+            mut parts,
+            claims,
+            mut inner,
+            config,
+        } = self;
+        let rejected = |rejection| State::Rejected {
+            response: Some(config.reject(rejection)),
+        };
+        let verified = match config.check_body(claims, body) {
+            Ok(verified) => verified,
+            Err(rejection) => return rejected(rejection),
+        };
+        let dedupe_key = match &config.dedupe {
+            None => None,
+            Some(dedupe) => match dedupe.key(&config.scheme, &parts.headers, &verified) {
+                Ok(key) => Some(key),
+                Err(rejection) => return rejected(rejection),
+            },
+        };
+        let body = VerifiedBody::new(verified.body().clone());
+        parts.extensions.insert(verified);
+        let request = Request::from_parts(parts, body);
+        let Some(key) = dedupe_key else {
+            return State::Calling {
+                future: inner.call(request),
+                reservation: Some(reservation),
+            };
+        };
+        // The inner service is only called once the event is claimed.
+        State::Deduping {
+            future: Box::pin(async move {
+                let _reservation = reservation;
+                let dedupe = config.dedupe.as_ref().expect("a dedupe key needs dedupe");
+                let handler = async move { inner.call(request).await };
+                let outcome = dedupe.run_once(key, config.tolerance, handler).await?;
+                Ok(match outcome {
+                    Outcome::Handled(response) => response.map(ResponseBody::inner),
+                    Outcome::Duplicate => duplicate_response(),
+                    Outcome::Refused(rejection) => config.reject(rejection),
+                })
+            }),
+        }
+    }
+}
+
+/// 200, with [`DUPLICATE_HEADER`] and no body.
+fn duplicate_response<B>() -> Response<B> {
+    let mut response = http::Response::new(ResponseBody::full(Default::default()));
+    *response.status_mut() = StatusCode::OK;
+    response
+        .headers_mut()
+        .insert(DUPLICATE_HEADER, HeaderValue::from_static("true"));
+    response
+}

@@ -26,8 +26,24 @@ async fn handle(event: WebhookEvent) -> StatusCode {
     StatusCode::OK
 }
 
+const USAGE: &str = "\
+A webhook receiver: POST /webhook, verified before the handler runs. Runs until stopped
+(Ctrl-C).
+
+usage: cargo run --example receiver
+
+environment: WEBHOOK_SECRET (a fixed development secret when unset, with a warning),
+WEBHOOK_HEADER (default x-webhook-signature), PORT (default 3000), RUST_LOG (default info)";
+
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
+    if std::env::args()
+        .skip(1)
+        .any(|arg| arg == "--help" || arg == "-h")
+    {
+        println!("{USAGE}");
+        return Ok(());
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -46,7 +62,7 @@ async fn main() -> std::io::Result<()> {
 
     let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
     tracing::info!(
-        "listening on http://{}/webhook (signature header `{header}`)",
+        "listening on http://{}/webhook (signature header `{header}`); runs until stopped (Ctrl-C)",
         listener.local_addr()?
     );
     axum::serve(listener, app(&secret, &header)).await

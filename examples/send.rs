@@ -14,6 +14,17 @@ use tower_webhook::WebhookVerify;
 
 const DEVELOPMENT_SECRET: &str = "development-secret-do-not-use-in-production";
 
+const USAGE: &str = "\
+Signs an event in the {id, type, payload} envelope and POSTs it, then prints the status.
+
+usage: cargo run --example send -- [--type TYPE] [--url URL]
+
+  --type TYPE  the event type (default message.created)
+  --url URL    where to send it (default http://127.0.0.1:$PORT/webhook, PORT 3000)
+
+environment: WEBHOOK_SECRET (the development secret when unset, with a warning),
+WEBHOOK_HEADER (default x-webhook-signature), PORT (default 3000)";
+
 struct Args {
     kind: String,
     url: String,
@@ -27,15 +38,15 @@ fn parse_args() -> Result<Args, String> {
     };
     let mut words = std::env::args().skip(1);
     while let Some(word) = words.next() {
+        if word == "--help" || word == "-h" {
+            println!("{USAGE}");
+            std::process::exit(0);
+        }
         let value = words.next().ok_or(format!("{word} needs a value"));
         match word.as_str() {
             "--type" => args.kind = value?,
             "--url" => args.url = value?,
-            _ => {
-                return Err(format!(
-                    "unknown argument {word}; use --type TYPE and --url URL"
-                ))
-            }
+            _ => return Err(format!("unknown argument {word}\n\n{USAGE}")),
         }
     }
     Ok(args)
@@ -70,7 +81,13 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let secret = std::env::var("WEBHOOK_SECRET").unwrap_or_else(|_| DEVELOPMENT_SECRET.into());
+    let secret = std::env::var("WEBHOOK_SECRET").unwrap_or_else(|_| {
+        eprintln!(
+            "warning: WEBHOOK_SECRET is not set: signing with the fixed development secret, \
+             which only the receiver example accepts. Never use it in production."
+        );
+        DEVELOPMENT_SECRET.into()
+    });
     let header = std::env::var("WEBHOOK_HEADER").unwrap_or_else(|_| "x-webhook-signature".into());
 
     let body = event(&args.kind);

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Prints the criterion results of `cargo bench --bench verify` as Markdown tables.
+"""Prints the criterion results of the `verify` bench (bench/benches/verify.rs) as Markdown tables.
 
 Reads every `target/criterion/**/new/estimates.json` (and the `benchmark.json` beside it
 for the group, the benchmark name and the throughput), and prints one table per family of
@@ -7,7 +7,7 @@ groups (`request`, `verify`, `presets`, `rotation`): a row per benchmark, a colu
 body size, each cell the median time and its ratio to the group's baseline (`by_hand`,
 `bare_hmac` or `bare_hmac_x1`).
 
-    cargo bench --bench verify
+    cargo bench -p tower-webhook-bench --bench verify
     python3 scripts/bench-table.py [--stat median|mean|slope] [target/criterion]
 
 `--stat slope` gives the point estimate criterion prints as `time:`.
@@ -90,7 +90,7 @@ def main():
     args = parser.parse_args()
     root = args.root
     if not root.is_dir():
-        sys.exit(f"no criterion results in {root}: run `cargo bench --bench verify` first")
+        sys.exit(f"no criterion results in {root}: run `cargo bench -p tower-webhook-bench --bench verify` first")
     families = {}
     for family, size, size_bytes, name, median in load(root, args.stat):
         families.setdefault(family, []).append((size, size_bytes, name, median))

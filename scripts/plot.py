@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Draws docs/request-time.svg from the criterion results of `cargo bench --bench verify`:
+"""Draws docs/request-time.svg from the criterion results of the `verify` bench (bench/benches/verify.rs):
 median time per request against body size, for the layer and the by-hand handler.
 
-    cargo bench --bench verify -- request
+    cargo bench -p tower-webhook-bench --bench verify -- request
     python3 scripts/plot.py [target/criterion] [docs/request-time.svg]
 
 Python 3 standard library only; the SVG is drawn by hand (log-log axes).
@@ -102,7 +102,7 @@ def main():
     target = Path(sys.argv[2] if len(sys.argv) > 2 else "docs/request-time.svg")
     points = load(root)
     if not points:
-        sys.exit(f"no request/<size> results under {root}: run `cargo bench --bench verify -- request` first")
+        sys.exit(f"no request/<size> results under {root}: run `cargo bench -p tower-webhook-bench --bench verify -- request` first")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(svg(points, machine()))
     print(f"wrote {target}")

@@ -1,9 +1,10 @@
 //! The cost of exactly-once handling, per request and in memory.
 //!
 //! ```text
-//! cargo bench --bench dedupe                       # no dedupe and MemoryStore
-//! cargo bench --bench dedupe --features redis      # also RedisStore (Redis at REDIS_URL,
-//!                                                  # default redis://127.0.0.1:6379)
+//! cargo bench -p tower-webhook-bench --bench dedupe                   # no dedupe and MemoryStore
+//! cargo bench -p tower-webhook-bench --bench dedupe --features redis  # also RedisStore (Redis
+//!                                                                     # at REDIS_URL, default
+//!                                                                     # redis://127.0.0.1:6379)
 //! ```
 //!
 //! Each request is a signed 1 KiB `{id, type, payload}` event with a new id, sent through

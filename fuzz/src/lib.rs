@@ -20,7 +20,7 @@ use futures_util::FutureExt as _;
 use http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
 use tower::{Layer as _, ServiceExt as _};
 use tower_webhook::scheme::{HmacScheme, Scheme, Slack, StandardWebhooks, Stripe};
-use tower_webhook::{Verified, WebhookVerify};
+use tower_webhook::{Verified, VerifiedBody, WebhookVerify};
 
 /// The receiver's fixed "now", in seconds since the Unix epoch.
 pub const NOW: u64 = 1_700_000_000;
@@ -156,14 +156,14 @@ fn send<S: Scheme + Clone>(
     let reached = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&reached);
     let sent = body.to_vec();
-    let inner = tower::service_fn(move |request: Request<Body>| {
+    let inner = tower::service_fn(move |request: Request<VerifiedBody>| {
         flag.store(true, Ordering::SeqCst);
         let verified = request.extensions().get::<Verified>().cloned();
         let expected = sent.clone();
         async move {
             let verified = verified.expect("the inner service sees Verified");
             assert_eq!(verified.body().as_ref(), expected.as_slice());
-            let body = axum::body::to_bytes(request.into_body(), usize::MAX)
+            let body = axum::body::to_bytes(Body::new(request.into_body()), usize::MAX)
                 .now_or_never()
                 .expect("the verified body is in memory")
                 .expect("the verified body reads");

@@ -47,8 +47,24 @@ async fn handle(key: Hmac<Sha256>, headers: HeaderMap, body: Bytes) -> StatusCod
     StatusCode::OK
 }
 
+/// What `--help` prints.
+const USAGE: &str = "\
+The receiver example with its verification written by hand, the bar of scripts/soak.sh.
+Runs until stopped (Ctrl-C).
+
+usage: cargo run --release --example by_hand
+
+environment: WEBHOOK_SECRET, PORT (default 3001), RUST_LOG";
+
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
+    if std::env::args()
+        .skip(1)
+        .any(|arg| arg == "--help" || arg == "-h")
+    {
+        println!("{USAGE}");
+        return Ok(());
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -62,6 +78,9 @@ async fn main() -> std::io::Result<()> {
     );
     let port = std::env::var("PORT").unwrap_or_else(|_| "3001".into());
     let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
-    tracing::info!("listening on http://{}/webhook", listener.local_addr()?);
+    tracing::info!(
+        "listening on http://{}/webhook; runs until stopped (Ctrl-C)",
+        listener.local_addr()?
+    );
     axum::serve(listener, app).await
 }

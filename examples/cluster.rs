@@ -96,8 +96,24 @@ async fn deliver_duplicates(secret: &str) {
     }
 }
 
+/// What `--help` prints.
+const USAGE: &str = "\
+Two receivers on ports 3001 and 3002 sharing one Redis; delivers one event to both six
+times at once and prints what each delivery got, then runs until stopped (Ctrl-C).
+
+usage: cargo run --example cluster --features redis
+
+environment: REDIS_URL (default redis://127.0.0.1:6379), WEBHOOK_SECRET";
+
 #[tokio::main]
 async fn main() -> Result<(), String> {
+    if std::env::args()
+        .skip(1)
+        .any(|arg| arg == "--help" || arg == "-h")
+    {
+        println!("{USAGE}");
+        return Ok(());
+    }
     let redis_url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
     let secret = std::env::var("WEBHOOK_SECRET").unwrap_or_else(|_| DEVELOPMENT_SECRET.into());
 

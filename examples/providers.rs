@@ -139,8 +139,25 @@ impl Providers {
     }
 }
 
+/// What `--help` prints.
+const USAGE: &str = "\
+GitHub, Stripe, Standard Webhooks, Slack, Shopify and a platform on one Router, each route
+behind its own scheme; prints a signed curl line per route, then runs until stopped (Ctrl-C).
+
+usage: cargo run --example providers
+
+environment: GITHUB_WEBHOOK_SECRET, STRIPE_WEBHOOK_SECRET, ... (development values when
+unset), PORT (default 3000), RUST_LOG";
+
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
+    if std::env::args()
+        .skip(1)
+        .any(|arg| arg == "--help" || arg == "-h")
+    {
+        println!("{USAGE}");
+        return Ok(());
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

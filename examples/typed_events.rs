@@ -147,8 +147,25 @@ fn app(secret: &str) -> Router {
         .layer(WebhookVerify::new(secret))
 }
 
+/// What `--help` prints.
+const USAGE: &str = "\
+The event catalog as a typed enum on POST /webhook; unknown types are answered 400. Runs
+until stopped (Ctrl-C).
+
+usage: cargo run --example typed_events
+
+environment: WEBHOOK_SECRET (a development secret when unset, with a warning), PORT
+(default 3000), RUST_LOG";
+
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
+    if std::env::args()
+        .skip(1)
+        .any(|arg| arg == "--help" || arg == "-h")
+    {
+        println!("{USAGE}");
+        return Ok(());
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -161,7 +178,10 @@ async fn main() -> std::io::Result<()> {
     });
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
     let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
-    tracing::info!("listening on http://{}/webhook", listener.local_addr()?);
+    tracing::info!(
+        "listening on http://{}/webhook; runs until stopped (Ctrl-C)",
+        listener.local_addr()?
+    );
     axum::serve(listener, app(&secret)).await
 }
 

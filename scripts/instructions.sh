@@ -40,7 +40,7 @@ import json
 import sys
 from pathlib import Path
 
-ORDER = ["layer", "by_hand_service", "by_hand_service_keyed_once", "by_hand", "by_hand_keyed_once", "bare_hmac"]
+ORDER = ["router_layer", "router_by_hand", "layer", "by_hand_service", "by_hand_service_keyed_once", "by_hand", "by_hand_keyed_once", "bare_hmac"]
 counts = {}
 for path in Path(sys.argv[1]).glob("**/summary.json"):
     summary = json.loads(path.read_text())

@@ -10,7 +10,7 @@ use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt as _, Full};
 use pin_project_lite::pin_project;
 
-use crate::budget::Reservation;
+use crate::budget::{BufferBudget, Reservation};
 use crate::rejection::{Rejection, RejectionKind};
 
 pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -152,8 +152,6 @@ pub(crate) struct BodyReader {
     /// The declared length, within the limit: room to reserve once a second chunk arrives.
     capacity: usize,
     received: usize,
-    /// Bytes held from the budget; handed on with the body once it is read.
-    reservation: Option<Reservation>,
     gathered: Gathered,
 }
 
@@ -164,41 +162,42 @@ enum Gathered {
 }
 
 impl BodyReader {
-    /// A reader for a body of at most `limit` bytes, `declared` of which are already
-    /// reserved from the budget.
-    pub(crate) fn new(limit: usize, declared: usize, reservation: Reservation) -> Self {
+    /// A reader for a body of at most `limit` bytes, declared to be `declared` long.
+    pub(crate) fn new(limit: usize, declared: usize) -> Self {
         Self {
             limit,
             capacity: declared,
             received: 0,
-            reservation: Some(reservation),
             gathered: Gathered::Nothing,
         }
     }
 
-    /// Polls `body` to its end, gathering its data; trailers are not signed, so skipped.
-    /// Returns the body and the reservation that holds its bytes.
-    pub(crate) fn poll_read<B: Body>(
+    /// Polls `body` to its end, gathering its data and growing `reservation` to cover it;
+    /// trailers are not signed, so skipped.
+    pub(crate) fn poll_read<B: Body, T: AsRef<BufferBudget>>(
         &mut self,
         mut body: Pin<&mut B>,
         cx: &mut Context<'_>,
-    ) -> Poll<Result<(Bytes, Reservation), Rejection>> {
+        reservation: &mut Reservation<T>,
+    ) -> Poll<Result<Bytes, Rejection>> {
         while let Some(frame) = ready!(body.as_mut().poll_frame(cx)) {
             let frame = frame.map_err(|_| Rejection::new(RejectionKind::BodyRead))?;
             if let Ok(data) = frame.into_data() {
-                self.push(data)?;
+                self.push(data, reservation)?;
             }
         }
-        let reservation = self.reservation.take().expect("polled after completion");
-        Poll::Ready(Ok((self.finish(), reservation)))
+        Poll::Ready(Ok(self.finish()))
     }
 
-    fn push(&mut self, mut data: impl Buf) -> Result<(), Rejection> {
+    fn push<T: AsRef<BufferBudget>>(
+        &mut self,
+        mut data: impl Buf,
+        reservation: &mut Reservation<T>,
+    ) -> Result<(), Rejection> {
         self.received = self.received.saturating_add(data.remaining());
         if self.received > self.limit {
             return Err(Rejection::payload_too_large(self.limit));
         }
-        let reservation = self.reservation.as_mut().expect("polled after completion");
         if !reservation.grow_to(self.received) {
             return Err(Rejection::new(RejectionKind::Overloaded));
         }

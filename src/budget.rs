@@ -57,19 +57,33 @@ impl BufferBudget {
         self.shared.in_use.load(Ordering::Relaxed)
     }
 
-    /// Takes `bytes` from the budget, or `None` when they do not fit.
-    pub(crate) fn reserve(&self, bytes: usize) -> Option<Reservation> {
-        let mut reservation = Reservation {
-            budget: self.clone(),
-            bytes: 0,
-        };
-        reservation.grow_to(bytes).then_some(reservation)
+    /// Takes `bytes` from the budget if they fit; false otherwise.
+    fn take(&self, bytes: usize) -> bool {
+        let shared = &self.shared;
+        shared
+            .in_use
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |in_use| {
+                in_use
+                    .checked_add(bytes)
+                    .filter(|&total| total <= shared.limit)
+            })
+            .is_ok()
+    }
+
+    fn give_back(&self, bytes: usize) {
+        self.shared.in_use.fetch_sub(bytes, Ordering::AcqRel);
     }
 }
 
 impl Default for BufferBudget {
     fn default() -> Self {
         Self::new(DEFAULT_BUFFER_BUDGET)
+    }
+}
+
+impl AsRef<BufferBudget> for BufferBudget {
+    fn as_ref(&self) -> &BufferBudget {
+        self
     }
 }
 
@@ -82,53 +96,61 @@ impl fmt::Debug for BufferBudget {
     }
 }
 
-/// Bytes one request holds from a [`BufferBudget`]; given back when dropped.
-pub(crate) struct Reservation {
-    budget: BufferBudget,
+/// Bytes one request holds from the [`BufferBudget`] of `owner` (the layer's
+/// configuration, which the request holds anyway, so holding bytes costs no reference
+/// count of its own); given back when dropped.
+pub(crate) struct Reservation<T: AsRef<BufferBudget>> {
+    owner: Arc<T>,
     bytes: usize,
 }
 
-impl Reservation {
+impl<T: AsRef<BufferBudget>> Reservation<T> {
+    /// Takes `bytes` from the budget of `owner`, or gives `owner` back when they do not fit.
+    pub(crate) fn take(owner: Arc<T>, bytes: usize) -> Result<Self, Arc<T>> {
+        if (*owner).as_ref().take(bytes) {
+            Ok(Self { owner, bytes })
+        } else {
+            Err(owner)
+        }
+    }
+
+    /// What holds the budget.
+    pub(crate) fn owner(&self) -> &Arc<T> {
+        &self.owner
+    }
+
     /// Grows the reservation to `bytes` if the budget has room; false otherwise.
     pub(crate) fn grow_to(&mut self, bytes: usize) -> bool {
         if bytes <= self.bytes {
             return true;
         }
-        let more = bytes - self.bytes;
-        let shared = &self.budget.shared;
-        let taken = shared
-            .in_use
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |in_use| {
-                in_use
-                    .checked_add(more)
-                    .filter(|&total| total <= shared.limit)
-            });
-        if taken.is_ok() {
+        let grown = (*self.owner).as_ref().take(bytes - self.bytes);
+        if grown {
             self.bytes = bytes;
         }
-        taken.is_ok()
+        grown
     }
 }
 
-impl Drop for Reservation {
+impl<T: AsRef<BufferBudget>> Drop for Reservation<T> {
     fn drop(&mut self) {
-        self.budget
-            .shared
-            .in_use
-            .fetch_sub(self.bytes, Ordering::AcqRel);
+        (*self.owner).as_ref().give_back(self.bytes);
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::BufferBudget;
+    use std::sync::Arc;
+
+    use super::{BufferBudget, Reservation};
 
     #[test]
     fn reservations_take_and_give_back() {
-        let budget = BufferBudget::new(100);
-        let mut first = budget.reserve(60).unwrap();
-        assert!(budget.reserve(41).is_none());
-        let second = budget.reserve(40).unwrap();
+        let budget = Arc::new(BufferBudget::new(100));
+        let reserve = |bytes| Reservation::take(Arc::clone(&budget), bytes).ok();
+        let mut first = reserve(60).unwrap();
+        assert!(reserve(41).is_none());
+        let second = reserve(40).unwrap();
         assert_eq!(budget.in_use(), 100);
         assert!(!first.grow_to(61));
         drop(second);
@@ -136,7 +158,7 @@ mod tests {
         assert_eq!(budget.in_use(), 100);
         drop(first);
         assert_eq!(budget.in_use(), 0);
-        assert!(budget.reserve(101).is_none());
+        assert!(reserve(101).is_none());
         assert_eq!(budget.in_use(), 0);
     }
 }

@@ -3,7 +3,6 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use bytes::Bytes;
@@ -51,7 +50,7 @@ pin_project! {
         Calling {
             #[pin]
             future: S::Future,
-            reservation: Option<Reservation>,
+            reservation: Option<Reservation<Config<Sch>>>,
         },
         // The body verified; the inner service runs once the event is claimed.
         Deduping {
@@ -64,12 +63,13 @@ pin_project! {
     }
 }
 
-/// What a request whose headers passed carries while its body is read.
+/// What a request whose headers passed carries while its body is read. Its reservation
+/// in the budget holds the layer's configuration.
 pub(crate) struct PendingRequest<S, Sch> {
     pub(crate) parts: Parts,
     pub(crate) claims: Claims,
     pub(crate) inner: S,
-    pub(crate) config: Arc<Config<Sch>>,
+    pub(crate) reservation: Reservation<Config<Sch>>,
 }
 
 impl<S, Sch, B, ResBody> fmt::Debug for ResponseFuture<S, Sch, B, ResBody>
@@ -125,12 +125,13 @@ where
                     reader,
                     request,
                 } => {
-                    let read = ready!(reader.poll_read(body, cx));
+                    let pending = request.as_mut().expect("polled after completion");
+                    let read = ready!(reader.poll_read(body, cx, &mut pending.reservation));
                     let request = request.take().expect("polled after completion");
                     match read {
-                        Ok((body, reservation)) => request.verified(body, reservation),
+                        Ok(body) => request.verified(body),
                         Err(rejection) => State::Rejected {
-                            response: Some(request.config.reject(rejection)),
+                            response: Some(request.reservation.owner().reject(rejection)),
                         },
                     }
                 }
@@ -164,13 +165,14 @@ where
     /// Checks the body's signatures; if they hold, hands the request to the inner service
     /// (through dedupe when it is on), with the body and the
     /// [`Verified`](crate::Verified) extension.
-    fn verified<B>(self, body: Bytes, reservation: Reservation) -> State<S, Sch, B, ResBody> {
+    fn verified<B>(self, body: Bytes) -> State<S, Sch, B, ResBody> {
         let Self {
             mut parts,
             claims,
             mut inner,
-            config,
+            reservation,
         } = self;
+        let config = reservation.owner();
         let rejected = |rejection| State::Rejected {
             response: Some(config.reject(rejection)),
         };
@@ -197,7 +199,7 @@ where
         // The inner service is only called once the event is claimed.
         State::Deduping {
             future: Box::pin(async move {
-                let _reservation = reservation;
+                let config = reservation.owner();
                 let dedupe = config.dedupe.as_ref().expect("a dedupe key needs dedupe");
                 let handler = async move { inner.call(request).await };
                 let outcome = dedupe.run_once(key, config.tolerance, handler).await?;

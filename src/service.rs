@@ -10,6 +10,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::body::{BodyReader, BoxError, ResponseBody, VerifiedBody};
+use crate::budget::Reservation;
 use crate::error::ConfigError;
 use crate::future::{PendingRequest, ResponseFuture};
 use crate::rejection::{Rejection, RejectionKind};
@@ -101,25 +102,28 @@ where
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let (parts, body) = request.into_parts();
         let config = &self.config;
-        let checked = config.check_head(&parts.headers, config.now());
+        let checked = config.check_head(&parts.headers, None);
         let (claims, declared) = match checked {
             Ok(checked) => checked,
             Err(rejection) => return ResponseFuture::rejected(config.reject(rejection)),
         };
         let declared = declared.unwrap_or(0);
-        let Some(reservation) = config.budget.reserve(declared) else {
-            let rejection = Rejection::new(RejectionKind::Overloaded);
-            return ResponseFuture::rejected(config.reject(rejection));
+        let reservation = match Reservation::take(Arc::clone(config), declared) {
+            Ok(reservation) => reservation,
+            Err(config) => {
+                let rejection = Rejection::new(RejectionKind::Overloaded);
+                return ResponseFuture::rejected(config.reject(rejection));
+            }
         };
         // The clone is not ready; keep the service that is and leave the clone behind.
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
-        let reader = BodyReader::new(config.max_body_size, declared, reservation);
+        let reader = BodyReader::new(config.max_body_size, declared);
         let request = PendingRequest {
             parts,
             claims,
             inner,
-            config: Arc::clone(config),
+            reservation,
         };
         ResponseFuture::reading(body, reader, request)
     }

@@ -304,7 +304,9 @@ impl<S: Scheme + Clone> WebhookVerify<S> {
     }
 
     /// The largest body accepted, in bytes (default 2 MiB). A larger one is refused with
-    /// 413 as soon as its `Content-Length` or the bytes received pass the limit.
+    /// 413 as soon as its `Content-Length` or the bytes received pass the limit. It must fit
+    /// in the [`buffer_budget`](Self::buffer_budget) (64 MiB by default), or applying the
+    /// layer panics.
     ///
     /// ```
     /// let layer = tower_webhook::WebhookVerify::new("secret").max_body_size(64 * 1024);
@@ -523,7 +525,7 @@ impl<S: Scheme> WebhookVerify<S> {
     /// assert!(verify.verify(&head, Bytes::from_static(b"Hello, World?")).is_err());
     /// ```
     pub fn verify(&self, head: &Parts, body: Bytes) -> Result<Verified, Rejection> {
-        self.verify_at(head, body, (self.config.clock)())
+        self.check(head, body, None)
     }
 
     /// [`verify`](Self::verify) as of `now`: for a request stored when it arrived and
@@ -551,6 +553,16 @@ impl<S: Scheme> WebhookVerify<S> {
         body: Bytes,
         now: SystemTime,
     ) -> Result<Verified, Rejection> {
+        self.check(head, body, Some(now))
+    }
+
+    /// [`verify_at`](Self::verify_at) `now`, or by the clock when `None`.
+    fn check(
+        &self,
+        head: &Parts,
+        body: Bytes,
+        now: Option<SystemTime>,
+    ) -> Result<Verified, Rejection> {
         let config = &self.config;
         let checked = config
             .check_head(&head.headers, now)
@@ -569,12 +581,13 @@ impl<S: Scheme> WebhookVerify<S> {
 
 impl<S: Scheme> Config<S> {
     /// Checks what the headers say before the body is read: the signatures parse, the
-    /// timestamp is in the window around `now`, and `Content-Length` is within the limit.
-    /// Returns the claims and the declared length.
+    /// timestamp is in the window around `now` (by the clock when `None`, read only when
+    /// the scheme signs a timestamp), and `Content-Length` is within the limit. Returns the
+    /// claims and the declared length.
     pub(crate) fn check_head(
         &self,
         headers: &HeaderMap,
-        now: SystemTime,
+        now: Option<SystemTime>,
     ) -> Result<(Claims, Option<usize>), Rejection> {
         let claims = self.scheme.parse(headers)?;
         self.check_timestamp(claims.timestamp, now)?;
@@ -601,17 +614,17 @@ impl<S: Scheme> Config<S> {
 }
 
 impl<S> Config<S> {
-    /// "Now", by the configured clock.
-    pub(crate) fn now(&self) -> SystemTime {
-        (self.clock)()
-    }
-
-    /// Refuses a signed timestamp outside the window around `now`.
-    fn check_timestamp(&self, timestamp: Option<u64>, now: SystemTime) -> Result<(), Rejection> {
+    /// Refuses a signed timestamp outside the window around `now` (by the clock when
+    /// `None`).
+    fn check_timestamp(
+        &self,
+        timestamp: Option<u64>,
+        now: Option<SystemTime>,
+    ) -> Result<(), Rejection> {
         let Some(timestamp) = timestamp else {
             return Ok(());
         };
-        let now = unix_seconds(now);
+        let now = unix_seconds(now.unwrap_or_else(|| (self.clock)()));
         let tolerance = self.tolerance.as_secs();
         if timestamp.saturating_add(tolerance) < now {
             Err(Rejection::new(RejectionKind::TimestampTooOld))
@@ -687,6 +700,12 @@ impl<S> Config<S> {
             Some(respond) => respond(rejection).map(ResponseBody::boxed),
             None => rejection.to_response().map(ResponseBody::full),
         }
+    }
+}
+
+impl<S> AsRef<BufferBudget> for Config<S> {
+    fn as_ref(&self) -> &BufferBudget {
+        &self.budget
     }
 }
 

@@ -18,7 +18,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::routing::post;
 use axum::Router;
 use bytes::Bytes;
-use common::{panic_message, PATH, SECRET};
+use common::{panic_message, status_kib, PATH, SECRET};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tower_http::timeout::TimeoutLayer;
@@ -32,16 +32,6 @@ const OVERLOADED: &str = "too many webhook bodies are being read; retry later";
 
 /// Serializes the tests, so the memory figures are this binary's alone.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// A field of `/proc/self/status`, in KiB.
-fn status_kib(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status
-        .lines()
-        .find(|line| line.starts_with(field))
-        .unwrap_or_else(|| panic!("{field} in /proc/self/status"));
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
 
 /// Resets the process's peak resident size (`VmHWM`) to its current one; false where the
 /// kernel does not allow it.

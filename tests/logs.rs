@@ -4,38 +4,12 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
 use common::*;
 use serde::Deserialize;
 use tower_webhook::{Webhook, WebhookEvent};
-
-/// A `MakeWriter` that appends every log line to a shared buffer.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 #[derive(Deserialize)]
 #[serde(tag = "type", content = "payload")]
@@ -101,7 +75,7 @@ async fn no_log_line_holds_the_secret_the_expected_signature_or_the_body() {
             .map(|code| StatusCode::from_u16(code).unwrap())
     );
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     // The capture works: each layer rejection left its debug line.
     assert_eq!(logs.matches("webhook rejected").count(), 5, "{logs}");
     for line in logs.lines() {

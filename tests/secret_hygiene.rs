@@ -2,7 +2,8 @@
 //! TRACE) nor the responses of accepted and refused requests contain the secret or the
 //! signature the receiver expects.
 
-use std::io::Write;
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -13,6 +14,8 @@ use http::StatusCode;
 use tower::Layer as _;
 use tower_webhook::scheme::{Key, Scheme};
 use tower_webhook::{Rejection, Verified, WebhookVerify};
+
+use crate::common::Capture;
 
 const SECRET: &[u8] = b"s3cr3t-that-must-not-leak-4f1a";
 const OLD_SECRET: &[u8] = b"older-s3cr3t-also-private-77c2";
@@ -157,27 +160,6 @@ fn keys_zeroize_on_drop() {
     zeroizes_on_drop::<<sha2::Sha256 as sha2::digest::block_api::CoreProxy>::Core>();
 }
 
-/// A log sink the test reads back.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
 /// What a client saw, and what the handler and the rejection hook saw.
 #[derive(Default)]
 struct Seen {
@@ -256,7 +238,7 @@ async fn exchange<S: Scheme + Clone>(
 
 #[tokio::test]
 async fn logs_and_responses_hide_the_secret_and_the_expected_signature() {
-    let captured = Captured::default();
+    let captured = Capture::default();
     let sink = captured.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)

@@ -4,9 +4,12 @@
 //! so a test that passes proves the layer agrees with an independent implementation.
 
 // Each test binary uses its own subset of these helpers.
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, unused_imports)]
 
+pub mod capture;
 pub mod dedupe;
+
+pub use self::capture::{status_kib, Capture};
 
 use std::convert::Infallible;
 use std::fmt::Debug;

@@ -205,20 +205,25 @@ impl BodyReader {
         if chunk.is_empty() {
             return Ok(());
         }
-        self.gathered = match std::mem::replace(&mut self.gathered, Gathered::Nothing) {
-            Gathered::Nothing => Gathered::OneChunk(chunk),
+        let mut joined = match std::mem::replace(&mut self.gathered, Gathered::Nothing) {
+            Gathered::Nothing => {
+                self.gathered = Gathered::OneChunk(chunk);
+                return Ok(());
+            }
             Gathered::OneChunk(first) => {
                 let capacity = self.capacity.clamp(self.received, self.limit);
                 let mut joined = BytesMut::with_capacity(capacity);
                 joined.extend_from_slice(&first);
-                joined.extend_from_slice(&chunk);
-                Gathered::Joined(joined)
+                joined
             }
-            Gathered::Joined(mut joined) => {
-                joined.extend_from_slice(&chunk);
-                Gathered::Joined(joined)
-            }
+            Gathered::Joined(joined) => joined,
         };
+        joined.extend_from_slice(&chunk);
+        // The buffer may have grown past the bytes received: the budget holds what it takes.
+        if !reservation.grow_to(joined.capacity()) {
+            return Err(Rejection::new(RejectionKind::Overloaded));
+        }
+        self.gathered = Gathered::Joined(joined);
         Ok(())
     }
 

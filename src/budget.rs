@@ -12,8 +12,8 @@ pub const DEFAULT_BUFFER_BUDGET: usize = 64 * 1024 * 1024;
 ///
 /// The body limit bounds one request; the budget bounds their sum, so slow senders cannot
 /// hold many bodies just under the limit open at once. A request takes its declared
-/// `Content-Length` from the budget before its body is read (a body without one takes its
-/// bytes as they arrive), and gives them back when its response is ready, when it is
+/// `Content-Length` from the budget before its body is read (a body without one, or longer
+/// than it said, takes the memory it is gathered in as it arrives), and gives them back when its response is ready, when it is
 /// refused, or when it is dropped. A request that does not fit is refused at once with 503
 /// and `Retry-After`.
 ///

@@ -42,18 +42,14 @@ use axum::routing::post;
 use axum::Router;
 use bytes::Bytes;
 use futures_util::FutureExt as _;
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::{KeyInit, Mac};
 use http::{header, HeaderMap, Request, Response, StatusCode};
 use http_body_util::BodyExt as _;
 use iai_callgrind::{library_benchmark, library_benchmark_group, main};
-use sha2::Sha256;
 use tower::{Layer as _, Service, ServiceExt as _};
 use tower_webhook::WebhookVerify;
+use tower_webhook_bench::{handle_event, trivial, verify_by_hand, HmacSha256, HEADER, SECRET};
 
-type HmacSha256 = Hmac<Sha256>;
-
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-const HEADER: &str = "x-webhook-signature";
 const SIZE: usize = 1024;
 
 /// A JSON event in the `{id, type, payload}` envelope, exactly 1 KiB long.
@@ -98,37 +94,11 @@ fn signed_request() -> Request<Body> {
     request
 }
 
-/// The work every variant does once the body is verified.
-fn handle_event(body: &Bytes) -> StatusCode {
-    black_box(body.len());
-    StatusCode::OK
-}
-
-/// The layer's inner service: whatever body type the layer hands it.
-async fn trivial<B>(_request: Request<B>) -> Result<Response<Body>, Infallible> {
-    Ok(Response::new(Body::empty()))
-}
-
 /// Polls `future` to completion once: none of these ever waits.
 fn complete<F: std::future::Future>(future: F) -> F::Output {
     future
         .now_or_never()
         .expect("completes without waiting: the body is in memory")
-}
-
-fn verify_by_hand(headers: &HeaderMap, body: &Bytes, mut mac: HmacSha256) -> StatusCode {
-    let Some(claimed) = headers.get(HEADER) else {
-        return StatusCode::BAD_REQUEST;
-    };
-    let mut tag = [0u8; 32];
-    if hex::decode_to_slice(claimed.as_bytes(), &mut tag).is_err() {
-        return StatusCode::BAD_REQUEST;
-    }
-    mac.update(body);
-    if mac.verify_slice(&tag).is_err() {
-        return StatusCode::BAD_REQUEST;
-    }
-    handle_event(body)
 }
 
 fn keyed_mac() -> HmacSha256 {

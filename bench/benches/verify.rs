@@ -31,7 +31,6 @@
 //! the same few signatures on every request let the branch predictor learn their hex
 //! digits, which hides the cost of a branchy decoder such as the by-hand handler's.
 
-use std::convert::Infallible;
 use std::hint::black_box;
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -44,20 +43,16 @@ use criterion::measurement::WallTime;
 use criterion::{
     criterion_group, criterion_main, BatchSize, BenchmarkGroup, Criterion, Throughput,
 };
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::{KeyInit, Mac};
 use http::{header, HeaderMap, Request, Response, StatusCode};
-use sha2::Sha256;
 use tokio::runtime::Runtime;
 use tower::{Layer, Service, ServiceExt};
 use tower_webhook::scheme::Scheme;
 use tower_webhook::WebhookVerify;
+use tower_webhook_bench::{handle_event, trivial, verify_by_hand, HmacSha256, HEADER, SECRET};
 
-type HmacSha256 = Hmac<Sha256>;
-
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const STANDARD_SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
 const ED25519_SECRET_KEY: &str = "whsk_nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=";
-const HEADER: &str = "x-webhook-signature";
 const EVENT_ID: &str = "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk";
 
 /// The memory the distinct events of one size may take.
@@ -127,12 +122,6 @@ fn bare_hmac(body: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-/// The work both routers' handlers do once the body is verified.
-fn handle_event(body: &Bytes) -> StatusCode {
-    black_box(body.len());
-    StatusCode::OK
-}
-
 async fn verified_handler(body: Bytes) -> StatusCode {
     handle_event(&body)
 }
@@ -149,26 +138,6 @@ async fn by_hand_keyed_once_handler(headers: HeaderMap, body: Bytes) -> StatusCo
     let keyed = KEYED
         .get_or_init(|| HmacSha256::new_from_slice(SECRET.as_bytes()).expect("any key length"));
     verify_by_hand(&headers, &body, keyed.clone())
-}
-
-fn verify_by_hand(headers: &HeaderMap, body: &Bytes, mut mac: HmacSha256) -> StatusCode {
-    let Some(claimed) = headers.get(HEADER) else {
-        return StatusCode::BAD_REQUEST;
-    };
-    let mut tag = [0u8; 32];
-    if hex::decode_to_slice(claimed.as_bytes(), &mut tag).is_err() {
-        return StatusCode::BAD_REQUEST;
-    }
-    mac.update(body);
-    if mac.verify_slice(&tag).is_err() {
-        return StatusCode::BAD_REQUEST;
-    }
-    handle_event(body)
-}
-
-/// The inner service of the layer benches: whatever body type the layer hands it.
-async fn trivial<B>(_request: Request<B>) -> Result<Response<Body>, Infallible> {
-    Ok(Response::new(Body::empty()))
 }
 
 fn runtime() -> Runtime {

@@ -12,6 +12,20 @@ use serde::Deserialize;
 
 use crate::verified::Verified;
 
+/// Lets axum's own body extractors (`Bytes`, `String`, `Json`, ...) read a verified body
+/// of up to `limit` bytes, the layer's limit, where that is above axum's default of 2 MiB:
+/// the body is already read and bounded, and a second, smaller limit would refuse with 413
+/// what the layer accepted.
+pub(crate) fn allow_verified_body<B>(
+    mut request: http::Request<B>,
+    limit: usize,
+) -> http::Request<B> {
+    if limit > crate::DEFAULT_MAX_BODY_SIZE {
+        axum_core::extract::DefaultBodyLimit::max(limit).apply(&mut request);
+    }
+    request
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for Verified {
     type Rejection = EventRejection;
 

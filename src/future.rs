@@ -190,6 +190,8 @@ where
         let body = VerifiedBody::new(verified.body().clone());
         parts.extensions.insert(verified);
         let request = Request::from_parts(parts, body);
+        #[cfg(feature = "axum")]
+        let request = crate::extract::allow_verified_body(request, config.max_body_size);
         let Some(key) = dedupe_key else {
             return State::Calling {
                 future: inner.call(request),

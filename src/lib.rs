@@ -28,4 +28,6 @@ pub use crate::rejection::{Rejection, RejectionKind};
 pub use crate::service::WebhookVerifyService;
 pub use crate::sign::sign;
 pub use crate::verified::Verified;
-pub use crate::verify::{WebhookVerify, DEFAULT_MAX_BODY_SIZE, DEFAULT_TOLERANCE};
+pub use crate::verify::{
+    WebhookVerify, DEFAULT_MAX_BODY_SIZE, DEFAULT_TOLERANCE, GITHUB_MAX_BODY_SIZE,
+};

@@ -23,6 +23,10 @@ use crate::verified::Verified;
 /// The default body limit: 2 MiB, as axum's `DefaultBodyLimit`.
 pub const DEFAULT_MAX_BODY_SIZE: usize = 2 * 1024 * 1024;
 
+/// The body limit of [`WebhookVerify::github`]: 25 MiB, since GitHub sends payloads of up
+/// to 25 MB.
+pub const GITHUB_MAX_BODY_SIZE: usize = 25 * 1024 * 1024;
+
 /// The default timestamp tolerance, in both directions: 5 minutes.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(5 * 60);
 
@@ -93,7 +97,9 @@ impl WebhookVerify<HmacScheme> {
         Self::with_scheme(HmacScheme::new(), secret)
     }
 
-    /// GitHub: `X-Hub-Signature-256: sha256=<hex>` over the raw body.
+    /// GitHub: `X-Hub-Signature-256: sha256=<hex>` over the raw body. GitHub sends
+    /// payloads of up to 25 MB, so the body limit is 25 MiB
+    /// ([`GITHUB_MAX_BODY_SIZE`]), within the default buffer budget.
     /// See <https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries>.
     ///
     /// # Panics
@@ -104,7 +110,7 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::github("It's a Secret to Everybody");
     /// ```
     pub fn github(secret: impl AsRef<[u8]>) -> Self {
-        Self::with_scheme(HmacScheme::github(), secret)
+        Self::with_scheme(HmacScheme::github(), secret).max_body_size(GITHUB_MAX_BODY_SIZE)
     }
 
     /// Shopify: `X-Shopify-Hmac-Sha256: <base64>` over the raw body.
@@ -150,8 +156,10 @@ impl WebhookVerify<HmacScheme> {
     }
 
     /// Standard Webhooks (and Svix): `webhook-id`, `webhook-timestamp`, `webhook-signature`
-    /// over `{id}.{timestamp}.{body}`, with a timestamp window. The secret is the
-    /// `whsec_<base64>` string the sender shows; it is decoded here.
+    /// over `{id}.{timestamp}.{body}`, with a timestamp window. The same headers named
+    /// `svix-id`, `svix-timestamp` and `svix-signature`, as Svix sends them when it is not
+    /// white-labelled (Clerk, Resend), are read too. The secret is the `whsec_<base64>`
+    /// string the sender shows; it is decoded here.
     ///
     /// # Panics
     ///

@@ -94,6 +94,30 @@ async fn github_round_trip() {
 }
 
 #[tokio::test]
+async fn github_takes_the_25_mb_payloads_github_sends() {
+    let layer = WebhookVerify::github(HMAC_SECRET);
+    // Over the 2 MiB default limit of the other presets.
+    let body = vec![b'a'; 3 * 1024 * 1024];
+    let reply = send(
+        echo_app(layer.clone()),
+        post_signed(layer.sign(&body), &body),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.body.len(), body.len());
+
+    // Past 25 MiB: refused on the declared length, before the body is read.
+    let mut request = post_signed(layer.sign(b"{}"), b"{}");
+    let declared = tower_webhook::GITHUB_MAX_BODY_SIZE + 1;
+    request
+        .headers_mut()
+        .insert("content-length", HeaderValue::from(declared));
+    let reply = send(echo_app(layer), request).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(reply.text(), "body larger than the limit of 26214400 bytes");
+}
+
+#[tokio::test]
 async fn shopify_round_trip() {
     let mac = hmac_sha256(HMAC_SECRET.as_bytes(), &[BODY]);
     round_trip(
@@ -466,6 +490,56 @@ async fn standard_accepts_any_matching_entry_in_the_list() {
         let reply = send(echo_app(layer.clone()), post_signed(headers, BODY)).await;
         assert_eq!(reply.status, StatusCode::OK, "{list}");
     }
+}
+
+/// `headers` with each `webhook-*` name replaced by `svix-*`.
+fn as_svix(headers: &HeaderMap) -> HeaderMap {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let name = name.as_str().replace("webhook-", "svix-");
+            (
+                http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                value.clone(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn standard_reads_the_svix_header_names_too() {
+    // Svix senders that are not white-labelled (Clerk, Resend, ...) send the same headers
+    // as `svix-id`, `svix-timestamp` and `svix-signature`.
+    let layer = with_kind_header(WebhookVerify::standard(STANDARD_SECRET).clock(fixed_clock(NOW)));
+    let signed = layer.sign_at(BODY, at(NOW), ID);
+    let svix = as_svix(&signed);
+    assert!(svix.contains_key("svix-signature") && !svix.contains_key("webhook-id"));
+    let reply = send(verified_app(layer.clone()), post_signed(svix.clone(), BODY)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.json()["id"], ID);
+
+    // The same checks under those names: a changed body, a forged signature, an old
+    // timestamp, a missing header named as sent.
+    let reply = send(echo_app(layer.clone()), post_signed(svix.clone(), b"{}")).await;
+    assert_eq!(kind_of(&reply), Some("SignatureMismatch"));
+    let mut forged = svix.clone();
+    let wrong = format!("v1,{}", base64(&[0; 32]));
+    forged.insert("svix-signature", HeaderValue::from_str(&wrong).unwrap());
+    let reply = send(echo_app(layer.clone()), post_signed(forged, BODY)).await;
+    assert_eq!(kind_of(&reply), Some("SignatureMismatch"));
+    let old = as_svix(&layer.sign_at(BODY, at(NOW - 3600), ID));
+    let reply = send(echo_app(layer.clone()), post_signed(old, BODY)).await;
+    assert_eq!(kind_of(&reply), Some("TimestampTooOld"));
+    let mut missing = svix.clone();
+    missing.remove("svix-timestamp");
+    let reply = send(echo_app(layer.clone()), post_signed(missing, BODY)).await;
+    assert_eq!(reply.text(), "missing header `svix-timestamp`");
+
+    // One set or the other: `webhook-id` with `svix-*` for the rest is refused.
+    let mut mixed = svix;
+    mixed.insert("webhook-id", HeaderValue::from_static(ID));
+    let reply = send(echo_app(layer), post_signed(mixed, BODY)).await;
+    assert_eq!(reply.text(), "missing header `webhook-timestamp`");
 }
 
 #[tokio::test]

@@ -13,12 +13,19 @@ const ID: HeaderName = HeaderName::from_static("webhook-id");
 const TIMESTAMP: HeaderName = HeaderName::from_static("webhook-timestamp");
 const SIGNATURE: HeaderName = HeaderName::from_static("webhook-signature");
 
+/// The same headers under the names Svix sends when it is not white-labelled (Clerk,
+/// Resend and other Svix senders).
+const SVIX_ID: HeaderName = HeaderName::from_static("svix-id");
+const SVIX_TIMESTAMP: HeaderName = HeaderName::from_static("svix-timestamp");
+const SVIX_SIGNATURE: HeaderName = HeaderName::from_static("svix-signature");
+
 /// The longest `webhook-id` accepted; ids are used as keys, so they are bounded.
 const MAX_ID_LEN: usize = 256;
 
 /// [Standard Webhooks](https://www.standardwebhooks.com/) (what Svix sends):
 /// `webhook-id`, `webhook-timestamp` and `webhook-signature: v1,<base64> [v1a,<base64>]...`
-/// over `{id}.{timestamp}.{body}`.
+/// over `{id}.{timestamp}.{body}`, or the same headers named `svix-id`, `svix-timestamp`
+/// and `svix-signature` (a request with `svix-id` and no `webhook-id`).
 ///
 /// Secrets: `whsec_<base64>` for HMAC-SHA256 (`v1`), `whpk_<base64>` for an ed25519 public
 /// key (`v1a`, verify only) and `whsk_<base64>` for an ed25519 secret key (`v1a`, verify
@@ -36,21 +43,32 @@ fn decode_base64(text: &[u8], what: &'static str) -> Result<Zeroizing<Vec<u8>>, 
 }
 
 impl Scheme for StandardWebhooks {
+    /// Reads the `webhook-*` headers, or the `svix-*` ones when the request has
+    /// `svix-id` and no `webhook-id`.
     fn parse(&self, headers: &HeaderMap) -> Result<Claims, Rejection> {
-        let id = single_header(headers, &ID)?;
+        let [id_header, timestamp_header, signature_header] =
+            if !headers.contains_key(&ID) && headers.contains_key(&SVIX_ID) {
+                [SVIX_ID, SVIX_TIMESTAMP, SVIX_SIGNATURE]
+            } else {
+                [ID, TIMESTAMP, SIGNATURE]
+            };
+        let id = single_header(headers, &id_header)?;
         if id.is_empty() || id.len() > MAX_ID_LEN {
             return Err(Rejection::malformed_header(
-                ID,
+                id_header.clone(),
                 "empty or longer than 256 bytes",
             ));
         }
-        let timestamp = parse_timestamp(&TIMESTAMP, single_header(headers, &TIMESTAMP)?)?;
-        let value = single_header(headers, &SIGNATURE)?;
+        let timestamp = parse_timestamp(
+            &timestamp_header,
+            single_header(headers, &timestamp_header)?,
+        )?;
+        let value = single_header(headers, &signature_header)?;
         let mut signatures = Vec::new();
         for item in value.split(' ').filter(|item| !item.is_empty()) {
             let Some((version, encoded)) = item.split_once(',') else {
                 return Err(Rejection::malformed_header(
-                    SIGNATURE,
+                    signature_header.clone(),
                     "an entry is not version,signature",
                 ));
             };
@@ -61,18 +79,18 @@ impl Scheme for StandardWebhooks {
             };
             signatures.push(signature.ok_or_else(|| {
                 Rejection::malformed_header(
-                    SIGNATURE,
+                    signature_header.clone(),
                     "a signature is not base64 of the right length",
                 )
             })?);
         }
         if signatures.is_empty() {
             return Err(Rejection::malformed_header(
-                SIGNATURE,
+                signature_header.clone(),
                 "no v1 or v1a signature",
             ));
         }
-        check_signature_count(&SIGNATURE, &signatures)?;
+        check_signature_count(&signature_header, &signatures)?;
         Ok(Claims::new(signatures)
             .with_timestamp(timestamp)
             .with_id(id))

@@ -107,7 +107,6 @@ where
             Ok(checked) => checked,
             Err(rejection) => return ResponseFuture::rejected(config.reject(rejection)),
         };
-        let declared = declared.unwrap_or(0);
         let reservation = match Reservation::take(Arc::clone(config), declared) {
             Ok(reservation) => reservation,
             Err(config) => {

@@ -591,21 +591,19 @@ impl<S: Scheme> Config<S> {
     /// Checks what the headers say before the body is read: the signatures parse, the
     /// timestamp is in the window around `now` (by the clock when `None`, read only when
     /// the scheme signs a timestamp), and `Content-Length` is within the limit. Returns the
-    /// claims and the declared length.
+    /// claims and the declared length (0 when there is none).
     pub(crate) fn check_head(
         &self,
         headers: &HeaderMap,
         now: Option<SystemTime>,
-    ) -> Result<(Claims, Option<usize>), Rejection> {
+    ) -> Result<(Claims, usize), Rejection> {
         let claims = self.scheme.parse(headers)?;
         self.check_timestamp(claims.timestamp, now)?;
-        let declared = content_length(headers);
-        match declared {
-            Some(length) if length > self.max_body_size as u64 => {
-                Err(Rejection::payload_too_large(self.max_body_size))
-            }
-            _ => Ok((claims, declared.map(|length| length as usize))),
+        let declared = content_length(headers).unwrap_or(0);
+        if declared > self.max_body_size as u64 {
+            return Err(Rejection::payload_too_large(self.max_body_size));
         }
+        Ok((claims, declared as usize))
     }
 
     /// Checks the signatures over the signed prefix and the body.

@@ -267,7 +267,7 @@ impl Dedupe {
 
     /// When the store does not answer: `false` (the default) refuses the event with 503
     /// so the sender retries later; `true` runs the handler anyway, without dedupe. Both
-    /// log a warning.
+    /// log a warning, at most one line a minute.
     ///
     /// ```
     /// use tower_webhook::dedupe::{Dedupe, MemoryStore};

@@ -9,7 +9,9 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    pub(crate) fn new(message: impl Into<String>) -> Self {
+    /// A mistake, named in a few words (for a [`Scheme::key`](crate::scheme::Scheme::key)
+    /// that refuses a secret, say why, never echo it).
+    pub fn new(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
         }

@@ -176,7 +176,8 @@ where
         let rejected = |rejection| State::Rejected {
             response: Some(config.reject(rejection)),
         };
-        let verified = match config.check_body(claims, body) {
+        let head = config.request_head(&parts.method, &parts.uri, &parts.headers);
+        let verified = match config.check_body(&head, claims, body, None) {
             Ok(verified) => verified,
             Err(rejection) => return rejected(rejection),
         };

@@ -30,7 +30,7 @@ pub enum RejectionKind {
     /// A header is present but is not what the scheme expects: not hex or base64, wrong
     /// length, not ASCII, repeated, missing its prefix (400).
     MalformedHeader,
-    /// The signed timestamp is not a number of seconds (400).
+    /// The signed timestamp is not in the form the scheme expects (400).
     InvalidTimestamp,
     /// The signed timestamp is older than the tolerance allows (400).
     TimestampTooOld,
@@ -49,6 +49,9 @@ pub enum RejectionKind {
     /// Dedupe is on but the event has no id: the scheme signs none and the body has no
     /// top-level `id` field (400).
     MissingEventId,
+    /// The body lacks what the scheme reads from it (a signature, a timestamp or a form
+    /// field the provider puts there), or is not in the provider's format (400).
+    MalformedBody,
     /// The bodies being read by this layer (and the layers sharing its
     /// [`BufferBudget`](crate::BufferBudget)) already take the whole budget (503, with
     /// `Retry-After`); retry later.
@@ -71,11 +74,12 @@ impl RejectionKind {
             Self::StoreUnavailable => "store_unavailable",
             Self::MissingEventId => "missing_event_id",
             Self::Overloaded => "overloaded",
+            Self::MalformedBody => "malformed_body",
         }
     }
 
     /// Every kind, in declaration order.
-    pub(crate) const ALL: [Self; 12] = [
+    pub(crate) const ALL: [Self; 13] = [
         Self::MissingHeader,
         Self::MalformedHeader,
         Self::InvalidTimestamp,
@@ -88,6 +92,7 @@ impl RejectionKind {
         Self::StoreUnavailable,
         Self::MissingEventId,
         Self::Overloaded,
+        Self::MalformedBody,
     ];
 }
 
@@ -119,7 +124,25 @@ impl Rejection {
         }
     }
 
-    /// A timestamp header is not a number of seconds.
+    /// The body lacks what the scheme reads from it, or is not in the provider's format;
+    /// `detail` says what in a few words (never echo the body).
+    pub fn malformed_body(detail: &'static str) -> Self {
+        Self {
+            detail,
+            ..Self::new(RejectionKind::MalformedBody)
+        }
+    }
+
+    /// No signature matched; `detail` says what the check assumed, where that is the
+    /// likely cause (never the expected signature).
+    pub fn signature_mismatch(detail: &'static str) -> Self {
+        Self {
+            detail,
+            ..Self::new(RejectionKind::SignatureMismatch)
+        }
+    }
+
+    /// A timestamp header is not in the form the scheme expects.
     pub fn invalid_timestamp(header: HeaderName) -> Self {
         Self {
             header: Some(header),
@@ -173,7 +196,13 @@ impl fmt::Display for Rejection {
             RejectionKind::InvalidTimestamp => write!(f, "unparsable timestamp in `{header}`"),
             RejectionKind::TimestampTooOld => f.write_str("timestamp too old"),
             RejectionKind::TimestampTooNew => f.write_str("timestamp too far in the future"),
-            RejectionKind::SignatureMismatch => f.write_str("signature does not match"),
+            RejectionKind::SignatureMismatch if self.detail.is_empty() => {
+                f.write_str("signature does not match")
+            }
+            RejectionKind::SignatureMismatch => {
+                write!(f, "signature does not match ({})", self.detail)
+            }
+            RejectionKind::MalformedBody => write!(f, "malformed body: {}", self.detail),
             RejectionKind::PayloadTooLarge => {
                 write!(f, "body larger than the limit of {} bytes", self.limit)
             }

@@ -102,7 +102,8 @@ where
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let (parts, body) = request.into_parts();
         let config = &self.config;
-        let checked = config.check_head(&parts.headers, None);
+        let head = config.request_head(&parts.method, &parts.uri, &parts.headers);
+        let checked = config.check_head(&head, None);
         let (claims, declared) = match checked {
             Ok(checked) => checked,
             Err(rejection) => return ResponseFuture::rejected(config.reject(rejection)),

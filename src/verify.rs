@@ -2,22 +2,25 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use hmac::Mac;
 use http::request::Parts;
-use http::{header, HeaderMap, HeaderName};
+use http::{header, HeaderMap, Method, Uri};
+use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::body::{BoxError, BoxedBody, ResponseBody};
 use crate::budget::BufferBudget;
 use crate::dedupe::Dedupe;
 use crate::error::{configured, ConfigError};
-use crate::key::{Key, KeyKind, Signature};
+use crate::key::Key;
 use crate::rejection::{Rejection, RejectionKind};
 use crate::report::RejectionLog;
-use crate::scheme::{Claims, Encoding, HmacScheme, Scheme, Slack, StandardWebhooks, Stripe};
+use crate::scheme::{
+    unix_seconds, Claims, Encoding, HmacScheme, PublicUrl, RequestHead, Scheme, SignedContent,
+    Slack, StandardWebhooks, Stripe, MAX_SIGNATURES,
+};
 use crate::verified::Verified;
 
 /// The default body limit: 2 MiB, as axum's `DefaultBodyLimit`.
@@ -75,6 +78,7 @@ pub(crate) struct Config<S> {
     on_rejection: Option<OnRejection>,
     pub(crate) dedupe: Option<Dedupe>,
     pub(crate) budget: BufferBudget,
+    public_url: Option<PublicUrl>,
     log: Arc<RejectionLog>,
 }
 
@@ -222,11 +226,7 @@ impl WebhookVerify<HmacScheme> {
     /// assert!(error.to_string().contains("x-DocsSmith Demo2-signature"));
     /// ```
     pub fn try_header(mut self, name: &str) -> Result<Self, ConfigError> {
-        self.config.scheme.header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-            ConfigError::new(format!(
-                "{name:?} is not a valid HTTP header name (letters, digits and `-`, no spaces)"
-            ))
-        })?;
+        self.config.scheme.header = crate::scheme::hmac::header_name(name)?;
         Ok(self)
     }
 
@@ -288,6 +288,7 @@ impl<S: Scheme + Clone> WebhookVerify<S> {
                 on_rejection: None,
                 dedupe: None,
                 budget: BufferBudget::default(),
+                public_url: None,
                 log: Arc::default(),
             },
         })
@@ -430,6 +431,29 @@ impl<S: Scheme + Clone> WebhookVerify<S> {
         self
     }
 
+    /// The public origin, and path prefix if any, that the provider was given for this
+    /// endpoint, such as `"https://example.com"`: URL-signed schemes (Twilio, HubSpot,
+    /// Square, Trello, Contentful) sign the URL the provider was configured with, which a
+    /// request behind a TLS-terminating proxy or a nested router does not show. The
+    /// request's path and query are appended to it.
+    ///
+    /// Without it, the URL is the request's URI when that is absolute, else `https://`
+    /// followed by the `Host` header, the path and the query; a signature mismatch says so.
+    /// `X-Forwarded-*` headers are never read.
+    ///
+    /// # Panics
+    ///
+    /// If `url` is not an absolute `http` or `https` URL without a query; the message names
+    /// it.
+    ///
+    /// ```
+    /// let layer = tower_webhook::WebhookVerify::new("secret").public_url("https://example.com/api");
+    /// ```
+    pub fn public_url(mut self, url: &str) -> Self {
+        self.config.public_url = Some(configured(PublicUrl::parse(url)));
+        self
+    }
+
     /// The budget of body bytes this layer may hold at once across all its requests
     /// (default: 64 MiB, [`DEFAULT_BUFFER_BUDGET`](crate::DEFAULT_BUFFER_BUDGET), for each
     /// layer and its clones). Give several layers the same [`BufferBudget`] to share one.
@@ -486,28 +510,90 @@ impl<S: Scheme + Clone> WebhookVerify<S> {
     ///
     /// If the first key is an ed25519 public key, which cannot sign.
     pub fn sign_at(&self, body: &[u8], timestamp: SystemTime, id: &str) -> HeaderMap {
+        let method = Method::POST;
+        let uri = Uri::from_static("/");
+        self.sign_head(&method, &uri, &HeaderMap::new(), body, timestamp, id)
+    }
+
+    /// Signs a request in place, now and with a fresh id: adds the headers this
+    /// configuration accepts for its method, URI, headers and body. URL-signed schemes
+    /// (Twilio, HubSpot) need this form, and a [`public_url`](Self::public_url) or a `Host`
+    /// header.
+    ///
+    /// ```
+    /// let verify = tower_webhook::WebhookVerify::new("secret");
+    /// let mut request = http::Request::post("/hooks").body(b"{}".to_vec()).unwrap();
+    /// verify.sign_request(&mut request);
+    /// assert!(request.headers().contains_key("x-webhook-signature"));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If the first key is a public key, which cannot sign, or the scheme cannot build the
+    /// signed content from this request (a URL-signed scheme without a host).
+    pub fn sign_request<B: AsRef<[u8]>>(&self, request: &mut http::Request<B>) {
+        self.sign_request_at(request, (self.config.clock)(), &crate::sign::fresh_id());
+    }
+
+    /// [`sign_request`](Self::sign_request) at `timestamp` with event id `id`.
+    ///
+    /// # Panics
+    ///
+    /// As [`sign_request`](Self::sign_request).
+    pub fn sign_request_at<B: AsRef<[u8]>>(
+        &self,
+        request: &mut http::Request<B>,
+        timestamp: SystemTime,
+        id: &str,
+    ) {
+        let signed = self.sign_head(
+            request.method(),
+            request.uri(),
+            request.headers(),
+            request.body().as_ref(),
+            timestamp,
+            id,
+        );
+        for (name, value) in &signed {
+            request.headers_mut().insert(name, value.clone());
+        }
+    }
+
+    /// The signature headers for a request with this head and body.
+    fn sign_head(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &[u8],
+        timestamp: SystemTime,
+        id: &str,
+    ) -> HeaderMap {
         let scheme = &self.config.scheme;
         let mut claims = Claims::default();
         if scheme.carries_timestamp() {
-            claims.timestamp = Some(unix_seconds(timestamp));
+            claims.timestamp = Some(timestamp);
         }
         if scheme.carries_id() {
             claims.id = Some(id.to_owned());
         }
-        let mut prefix = Vec::new();
-        scheme.signed_prefix(&claims, &mut prefix);
-        claims
-            .signatures
-            .push(self.config.keys[0].sign(&prefix, body));
-        let mut headers = HeaderMap::new();
-        scheme.write_headers(&claims, &mut headers);
-        headers
+        let mut signed = HeaderMap::new();
+        scheme.write_headers(&claims, &mut signed);
+        let mut all = headers.clone();
+        for (name, value) in &signed {
+            all.insert(name, value.clone());
+        }
+        let head =
+            RequestHead::new(method, uri, &all).with_public_url(self.config.public_url.as_ref());
+        let mut content = SignedContent::default();
+        if let Err(rejection) = scheme.signed_content(&head, &mut claims, body, &mut content) {
+            panic!("cannot sign this request: {rejection}");
+        }
+        let signature = self.config.keys[0].sign(scheme.algorithm(), &content, body);
+        claims.signatures.push(signature);
+        scheme.write_headers(&claims, &mut signed);
+        signed
     }
-}
-
-pub(crate) fn unix_seconds(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs())
 }
 
 impl<S: Scheme> WebhookVerify<S> {
@@ -572,14 +658,13 @@ impl<S: Scheme> WebhookVerify<S> {
         now: Option<SystemTime>,
     ) -> Result<Verified, Rejection> {
         let config = &self.config;
-        let checked = config
-            .check_head(&head.headers, now)
-            .and_then(|(claims, _)| {
-                if body.len() > config.max_body_size {
-                    return Err(Rejection::payload_too_large(config.max_body_size));
-                }
-                config.check_body(claims, body)
-            });
+        let request = config.request_head(&head.method, &head.uri, &head.headers);
+        let checked = config.check_head(&request, now).and_then(|(claims, _)| {
+            if body.len() > config.max_body_size {
+                return Err(Rejection::payload_too_large(config.max_body_size));
+            }
+            config.check_body(&request, claims, body, now)
+        });
         if let Err(rejection) = &checked {
             config.log.rejected(rejection);
         }
@@ -588,35 +673,94 @@ impl<S: Scheme> WebhookVerify<S> {
 }
 
 impl<S: Scheme> Config<S> {
-    /// Checks what the headers say before the body is read: the signatures parse, the
+    /// The head schemes see: the request's, with the configured public URL.
+    pub(crate) fn request_head<'a>(
+        &'a self,
+        method: &'a Method,
+        uri: &'a Uri,
+        headers: &'a HeaderMap,
+    ) -> RequestHead<'a> {
+        RequestHead::new(method, uri, headers).with_public_url(self.public_url.as_ref())
+    }
+
+    /// Checks what the head says before the body is read: the signatures parse, the
     /// timestamp is in the window around `now` (by the clock when `None`, read only when
     /// the scheme signs a timestamp), and `Content-Length` is within the limit. Returns the
     /// claims and the declared length (0 when there is none).
     pub(crate) fn check_head(
         &self,
-        headers: &HeaderMap,
+        request: &RequestHead<'_>,
         now: Option<SystemTime>,
     ) -> Result<(Claims, usize), Rejection> {
-        let claims = self.scheme.parse(headers)?;
-        self.check_timestamp(claims.timestamp, now)?;
-        let declared = content_length(headers).unwrap_or(0);
+        let claims = self.scheme.parse(request)?;
+        check_signature_count(&claims)?;
+        if let Some(timestamp) = claims.timestamp {
+            self.check_timestamp(timestamp, now)?;
+        }
+        let declared = content_length(request.headers()).unwrap_or(0);
         if declared > self.max_body_size as u64 {
             return Err(Rejection::payload_too_large(self.max_body_size));
         }
         Ok((claims, declared as usize))
     }
 
-    /// Checks the signatures over the signed prefix and the body.
-    pub(crate) fn check_body(&self, claims: Claims, body: Bytes) -> Result<Verified, Rejection> {
-        let mut prefix = Vec::new();
-        self.scheme.signed_prefix(&claims, &mut prefix);
+    /// Checks the signatures over the signed content the scheme builds around the body,
+    /// and the body digest and timestamp the body itself may carry.
+    pub(crate) fn check_body(
+        &self,
+        request: &RequestHead<'_>,
+        mut claims: Claims,
+        body: Bytes,
+        now: Option<SystemTime>,
+    ) -> Result<Verified, Rejection> {
+        let timestamp_in_head = claims.timestamp.is_some();
+        let mut content = SignedContent::default();
+        self.scheme
+            .signed_content(request, &mut claims, &body, &mut content)?;
+        check_signature_count(&claims)?;
         let key_index = self
-            .match_hmac(&claims.signatures, &prefix, &body)
-            .or_else(|| self.match_ed25519(&claims.signatures, &prefix, &body))
-            .ok_or_else(|| Rejection::new(RejectionKind::SignatureMismatch))?;
+            .keys
+            .iter()
+            .position(|key| key.verifies(&claims.signatures, &content, &body))
+            .ok_or_else(|| self.mismatch())?;
+        if let Some(claimed) = &claims.body_sha256 {
+            let digest: [u8; 32] = Sha256::digest(&body).into();
+            if !bool::from(digest.ct_eq(claimed)) {
+                return Err(Rejection::signature_mismatch(
+                    "the body's SHA-256 differs from the one signed",
+                ));
+            }
+        }
+        match claims.timestamp {
+            Some(timestamp) if !timestamp_in_head => self.check_timestamp(timestamp, now)?,
+            _ => {}
+        }
         crate::report::verified();
-        Ok(Verified::new(body, key_index, claims.id, claims.timestamp))
+        let timestamp = claims.timestamp.map(unix_seconds);
+        Ok(Verified::new(body, key_index, claims.id, timestamp))
     }
+
+    /// A signature mismatch, saying which URL was assumed where the scheme signs one and
+    /// no public URL is configured.
+    fn mismatch(&self) -> Rejection {
+        if self.scheme.signs_url() && self.public_url.is_none() {
+            Rejection::signature_mismatch(
+                "the signed URL was taken as https:// with the Host header, path and query; \
+                 behind a proxy, configure public_url",
+            )
+        } else {
+            Rejection::new(RejectionKind::SignatureMismatch)
+        }
+    }
+}
+
+/// Refuses more signatures than [`MAX_SIGNATURES`], whatever the scheme: each costs a
+/// verification.
+fn check_signature_count(claims: &Claims) -> Result<(), Rejection> {
+    if claims.signatures.len() > MAX_SIGNATURES {
+        return Err(Rejection::signature_mismatch("more than 8 signatures"));
+    }
+    Ok(())
 }
 
 impl<S> Config<S> {
@@ -624,79 +768,20 @@ impl<S> Config<S> {
     /// `None`).
     fn check_timestamp(
         &self,
-        timestamp: Option<u64>,
+        timestamp: SystemTime,
         now: Option<SystemTime>,
     ) -> Result<(), Rejection> {
-        let Some(timestamp) = timestamp else {
-            return Ok(());
-        };
-        let now = unix_seconds(now.unwrap_or_else(|| (self.clock)()));
-        let tolerance = self.tolerance.as_secs();
-        if timestamp.saturating_add(tolerance) < now {
-            Err(Rejection::new(RejectionKind::TimestampTooOld))
-        } else if timestamp > now.saturating_add(tolerance) {
-            Err(Rejection::new(RejectionKind::TimestampTooNew))
-        } else {
-            Ok(())
+        let now = now.unwrap_or_else(|| (self.clock)());
+        match timestamp.duration_since(now) {
+            Ok(ahead) if ahead > self.tolerance => {
+                Err(Rejection::new(RejectionKind::TimestampTooNew))
+            }
+            Ok(_) => Ok(()),
+            Err(behind) if behind.duration() > self.tolerance => {
+                Err(Rejection::new(RejectionKind::TimestampTooOld))
+            }
+            Err(_) => Ok(()),
         }
-    }
-
-    /// The index of the first HMAC key whose MAC over `prefix` and `body` equals one of
-    /// the signatures, each compared in constant time. One MAC per key, however many
-    /// signatures.
-    fn match_hmac(&self, signatures: &[Signature], prefix: &[u8], body: &[u8]) -> Option<usize> {
-        if !signatures
-            .iter()
-            .any(|signature| matches!(signature, Signature::HmacSha256(_)))
-        {
-            return None;
-        }
-        self.keys.iter().enumerate().find_map(|(index, key)| {
-            #[allow(irrefutable_let_patterns)] // without the `ed25519` feature
-            let KeyKind::Hmac(mac) = key.kind() else {
-                return None;
-            };
-            let mut mac = mac.clone();
-            mac.update(prefix);
-            mac.update(body);
-            let tag = mac.finalize().into_bytes();
-            let matched = signatures.iter().any(|signature| match signature {
-                Signature::HmacSha256(claimed) => bool::from(tag.as_slice().ct_eq(claimed)),
-                Signature::Ed25519(_) => false,
-            });
-            matched.then_some(index)
-        })
-    }
-
-    /// The index of the first ed25519 key that verifies one of the signatures.
-    #[cfg(feature = "ed25519")]
-    fn match_ed25519(&self, signatures: &[Signature], prefix: &[u8], body: &[u8]) -> Option<usize> {
-        let claimed: Vec<ed25519_dalek::Signature> = signatures
-            .iter()
-            .filter_map(|signature| match signature {
-                Signature::Ed25519(bytes) => Some(ed25519_dalek::Signature::from_bytes(bytes)),
-                _ => None,
-            })
-            .collect();
-        if claimed.is_empty() {
-            return None;
-        }
-        let message = [prefix, body].concat();
-        self.keys
-            .iter()
-            .enumerate()
-            .find_map(|(index, key)| match key.kind() {
-                KeyKind::Ed25519 { public, .. } => claimed
-                    .iter()
-                    .any(|signature| public.verify_strict(&message, signature).is_ok())
-                    .then_some(index),
-                KeyKind::Hmac(_) => None,
-            })
-    }
-
-    #[cfg(not(feature = "ed25519"))]
-    fn match_ed25519(&self, _: &[Signature], _: &[u8], _: &[u8]) -> Option<usize> {
-        None
     }
 
     /// Logs and counts a rejection and makes its response.

@@ -141,7 +141,7 @@ fn debug_of_every_preset_hides_the_secrets_and_macs() {
 #[test]
 fn debug_of_keys_hides_the_secrets() {
     let keys = [
-        Key::hmac_sha256(SECRET).unwrap(),
+        Key::shared(SECRET).unwrap(),
         Key::ed25519_secret(&SEED).unwrap(),
     ];
     for key in &keys {
@@ -158,6 +158,9 @@ fn keys_zeroize_on_drop() {
     // An HMAC-SHA256 key is two SHA-256 cores keyed with the padded secret (and a block
     // buffer of message bytes); the cores are what a copy of the key would need.
     zeroizes_on_drop::<<sha2::Sha256 as sha2::digest::block_api::CoreProxy>::Core>();
+    // A shared secret is also keyed for HMAC-SHA1 and HMAC-SHA512.
+    zeroizes_on_drop::<<sha1::Sha1 as sha2::digest::block_api::CoreProxy>::Core>();
+    zeroizes_on_drop::<<sha2::Sha512 as sha2::digest::block_api::CoreProxy>::Core>();
 }
 
 /// What a client saw, and what the handler and the rejection hook saw.

@@ -1,8 +1,10 @@
+use std::fmt::Write as _;
+
 use http::{HeaderMap, HeaderName};
 
 use super::{
-    body_field_id, header_value, parse_timestamp, single_header, Claims, Encoding, Scheme,
-    Signature,
+    body_field_id, header_value, parse_timestamp, Claims, Encoding, RequestHead, Scheme, Signature,
+    SignedContent,
 };
 use crate::rejection::Rejection;
 
@@ -16,28 +18,36 @@ const TIMESTAMP: HeaderName = HeaderName::from_static("x-slack-request-timestamp
 pub struct Slack;
 
 impl Scheme for Slack {
-    fn parse(&self, headers: &HeaderMap) -> Result<Claims, Rejection> {
-        let signature = single_header(headers, &SIGNATURE)?;
-        let timestamp = parse_timestamp(&TIMESTAMP, single_header(headers, &TIMESTAMP)?)?;
+    fn parse(&self, request: &RequestHead<'_>) -> Result<Claims, Rejection> {
+        let signature = request.header(&SIGNATURE)?;
+        let timestamp = parse_timestamp(&TIMESTAMP, request.header(&TIMESTAMP)?)?;
         let encoded = signature
             .strip_prefix("v0=")
             .ok_or_else(|| Rejection::malformed_header(SIGNATURE, "missing prefix v0="))?;
         let mac = Encoding::Hex
-            .decode_mac(encoded)
+            .decode(encoded)
             .map_err(|detail| Rejection::malformed_header(SIGNATURE, detail))?;
         Ok(Claims::new(vec![Signature::HmacSha256(mac)]).with_timestamp(timestamp))
     }
 
-    fn signed_prefix(&self, claims: &Claims, prefix: &mut Vec<u8>) {
-        let timestamp = claims.timestamp.unwrap_or_default();
-        prefix.extend_from_slice(format!("v0:{timestamp}:").as_bytes());
+    fn signed_content(
+        &self,
+        _request: &RequestHead<'_>,
+        claims: &mut Claims,
+        _body: &[u8],
+        content: &mut SignedContent,
+    ) -> Result<(), Rejection> {
+        let _ = write!(content, "v0:{}:", claims.unix_seconds());
+        content.push_body();
+        Ok(())
     }
 
     fn write_headers(&self, claims: &Claims, headers: &mut HeaderMap) {
-        if let Some(Signature::HmacSha256(mac)) = claims.signatures.first() {
-            headers.insert(SIGNATURE, header_value(&format!("v0={}", hex::encode(mac))));
+        if let Some(signature) = claims.signatures.first() {
+            let text = format!("v0={}", hex::encode(signature.as_bytes()));
+            headers.insert(SIGNATURE, header_value(&text));
         }
-        headers.insert(TIMESTAMP, claims.timestamp.unwrap_or_default().into());
+        headers.insert(TIMESTAMP, claims.unix_seconds().into());
     }
 
     /// The Events API's top-level `event_id`; for the `url_verification` request, which

@@ -1,10 +1,12 @@
+use std::fmt::Write as _;
+
 use base64::Engine as _;
 use http::{HeaderMap, HeaderName};
 use zeroize::Zeroizing;
 
 use super::{
-    check_signature_count, header_value, parse_timestamp, single_header, Claims, Key, Scheme,
-    Signature,
+    check_signature_count, header_value, parse_timestamp, Claims, Encoding, Key, RequestHead,
+    Scheme, Signature, SignedContent, MAX_SIGNATURES,
 };
 use crate::error::ConfigError;
 use crate::rejection::Rejection;
@@ -45,27 +47,26 @@ fn decode_base64(text: &[u8], what: &'static str) -> Result<Zeroizing<Vec<u8>>, 
 impl Scheme for StandardWebhooks {
     /// Reads the `webhook-*` headers, or the `svix-*` ones when the request has
     /// `svix-id` and no `webhook-id`.
-    fn parse(&self, headers: &HeaderMap) -> Result<Claims, Rejection> {
+    fn parse(&self, request: &RequestHead<'_>) -> Result<Claims, Rejection> {
+        let headers = request.headers();
         let [id_header, timestamp_header, signature_header] =
             if !headers.contains_key(&ID) && headers.contains_key(&SVIX_ID) {
                 [SVIX_ID, SVIX_TIMESTAMP, SVIX_SIGNATURE]
             } else {
                 [ID, TIMESTAMP, SIGNATURE]
             };
-        let id = single_header(headers, &id_header)?;
+        let id = request.header(&id_header)?;
         if id.is_empty() || id.len() > MAX_ID_LEN {
             return Err(Rejection::malformed_header(
                 id_header.clone(),
                 "empty or longer than 256 bytes",
             ));
         }
-        let timestamp = parse_timestamp(
-            &timestamp_header,
-            single_header(headers, &timestamp_header)?,
-        )?;
-        let value = single_header(headers, &signature_header)?;
+        let timestamp = parse_timestamp(&timestamp_header, request.header(&timestamp_header)?)?;
+        let value = request.header(&signature_header)?;
         let mut signatures = Vec::new();
-        for item in value.split(' ').filter(|item| !item.is_empty()) {
+        let items = value.split(' ').filter(|item| !item.is_empty());
+        for item in items.take(MAX_SIGNATURES + 1) {
             let Some((version, encoded)) = item.split_once(',') else {
                 return Err(Rejection::malformed_header(
                     signature_header.clone(),
@@ -73,11 +74,11 @@ impl Scheme for StandardWebhooks {
                 ));
             };
             let signature = match version {
-                "v1" => decode_fixed(encoded).map(Signature::HmacSha256),
-                "v1a" => decode_fixed(encoded).map(Signature::Ed25519),
+                "v1" => Encoding::Base64.decode(encoded).map(Signature::HmacSha256),
+                "v1a" => Encoding::Base64.decode(encoded).map(Signature::Ed25519),
                 _ => continue,
             };
-            signatures.push(signature.ok_or_else(|| {
+            signatures.push(signature.map_err(|_| {
                 Rejection::malformed_header(
                     signature_header.clone(),
                     "a signature is not base64 of the right length",
@@ -96,10 +97,17 @@ impl Scheme for StandardWebhooks {
             .with_id(id))
     }
 
-    fn signed_prefix(&self, claims: &Claims, prefix: &mut Vec<u8>) {
+    fn signed_content(
+        &self,
+        _request: &RequestHead<'_>,
+        claims: &mut Claims,
+        _body: &[u8],
+        content: &mut SignedContent,
+    ) -> Result<(), Rejection> {
         let id = claims.id.as_deref().unwrap_or_default();
-        let timestamp = claims.timestamp.unwrap_or_default();
-        prefix.extend_from_slice(format!("{id}.{timestamp}.").as_bytes());
+        let _ = write!(content, "{id}.{}.", claims.unix_seconds());
+        content.push_body();
+        Ok(())
     }
 
     fn write_headers(&self, claims: &Claims, headers: &mut HeaderMap) {
@@ -107,14 +115,17 @@ impl Scheme for StandardWebhooks {
         let entries: Vec<String> = claims
             .signatures
             .iter()
-            .map(|signature| match signature {
-                Signature::HmacSha256(mac) => format!("v1,{}", engine.encode(mac)),
-                Signature::Ed25519(sig) => format!("v1a,{}", engine.encode(sig)),
+            .filter_map(|signature| match signature {
+                Signature::HmacSha256(mac) => Some(format!("v1,{}", engine.encode(mac))),
+                Signature::Ed25519(sig) => Some(format!("v1a,{}", engine.encode(sig))),
+                _ => None,
             })
             .collect();
         headers.insert(ID, header_value(claims.id.as_deref().unwrap_or_default()));
-        headers.insert(TIMESTAMP, claims.timestamp.unwrap_or_default().into());
-        headers.insert(SIGNATURE, header_value(&entries.join(" ")));
+        headers.insert(TIMESTAMP, claims.unix_seconds().into());
+        if !entries.is_empty() {
+            headers.insert(SIGNATURE, header_value(&entries.join(" ")));
+        }
     }
 
     fn key(&self, secret: &[u8]) -> Result<Key, ConfigError> {
@@ -122,7 +133,7 @@ impl Scheme for StandardWebhooks {
             ed25519_key(secret)
         } else {
             let encoded = secret.strip_prefix(b"whsec_").unwrap_or(secret);
-            Key::hmac_sha256(&decode_base64(encoded, "the whsec_ secret is not base64")?)
+            Key::shared(&decode_base64(encoded, "the whsec_ secret is not base64")?)
         }
     }
 
@@ -133,20 +144,6 @@ impl Scheme for StandardWebhooks {
     fn carries_id(&self) -> bool {
         true
     }
-}
-
-fn decode_fixed<const N: usize>(encoded: &str) -> Option<[u8; N]> {
-    let mut out = [0u8; N];
-    // Decoding into a slice that is too short fails; one that is longer leaves a tail.
-    let mut buffer = [0u8; 96];
-    let len = base64::engine::general_purpose::STANDARD
-        .decode_slice(encoded, &mut buffer)
-        .ok()?;
-    if len != N {
-        return None;
-    }
-    out.copy_from_slice(&buffer[..N]);
-    Some(out)
 }
 
 /// A `whpk_` public key or a `whsk_` secret key.

@@ -1,8 +1,10 @@
+use std::fmt::Write as _;
+
 use http::{HeaderMap, HeaderName};
 
 use super::{
-    check_signature_count, header_value, parse_timestamp, single_header, Claims, Encoding, Scheme,
-    Signature,
+    check_signature_count, header_value, parse_timestamp, Claims, Encoding, RequestHead, Scheme,
+    Signature, SignedContent, MAX_SIGNATURES,
 };
 use crate::rejection::Rejection;
 
@@ -17,8 +19,8 @@ const HEADER: HeaderName = HeaderName::from_static("stripe-signature");
 pub struct Stripe;
 
 impl Scheme for Stripe {
-    fn parse(&self, headers: &HeaderMap) -> Result<Claims, Rejection> {
-        let value = single_header(headers, &HEADER)?;
+    fn parse(&self, request: &RequestHead<'_>) -> Result<Claims, Rejection> {
+        let value = request.header(&HEADER)?;
         let mut claims = Claims::default();
         for item in value.split(',') {
             let Some((key, text)) = item.trim().split_once('=') else {
@@ -32,9 +34,10 @@ impl Scheme for Stripe {
                     return Err(Rejection::malformed_header(HEADER, "repeated t"));
                 }
                 "t" => claims.timestamp = Some(parse_timestamp(&HEADER, text)?),
+                "v1" if claims.signatures.len() > MAX_SIGNATURES => break,
                 "v1" => {
                     let mac = Encoding::Hex
-                        .decode_mac(text)
+                        .decode(text)
                         .map_err(|detail| Rejection::malformed_header(HEADER, detail))?;
                     claims.signatures.push(Signature::HmacSha256(mac));
                 }
@@ -51,18 +54,23 @@ impl Scheme for Stripe {
         Ok(claims)
     }
 
-    fn signed_prefix(&self, claims: &Claims, prefix: &mut Vec<u8>) {
-        let timestamp = claims.timestamp.unwrap_or_default();
-        prefix.extend_from_slice(format!("{timestamp}.").as_bytes());
+    fn signed_content(
+        &self,
+        _request: &RequestHead<'_>,
+        claims: &mut Claims,
+        _body: &[u8],
+        content: &mut SignedContent,
+    ) -> Result<(), Rejection> {
+        let _ = write!(content, "{}.", claims.unix_seconds());
+        content.push_body();
+        Ok(())
     }
 
     fn write_headers(&self, claims: &Claims, headers: &mut HeaderMap) {
-        let mut text = format!("t={}", claims.timestamp.unwrap_or_default());
+        let mut text = format!("t={}", claims.unix_seconds());
         for signature in &claims.signatures {
-            if let Signature::HmacSha256(mac) = signature {
-                text.push_str(",v1=");
-                text.push_str(&hex::encode(mac));
-            }
+            text.push_str(",v1=");
+            text.push_str(&hex::encode(signature.as_bytes()));
         }
         headers.insert(HEADER, header_value(&text));
     }

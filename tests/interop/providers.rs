@@ -1,0 +1,212 @@
+//! Every preset, as the interop check and the README's providers table see it.
+
+use std::time::SystemTime;
+
+use base64::Engine as _;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use serde_json::Value;
+use tower_webhook::scheme::Scheme;
+use tower_webhook::{Rejection, Verified, WebhookVerify};
+
+/// One preset: how to build it, what the peers get, a sample delivery, and its facts.
+pub struct Provider {
+    /// The constructor's name, which is also the peers' name for the provider.
+    pub name: &'static str,
+    /// The layer that verifies, from `verify_secret` (or an example's secret).
+    pub verifier: fn(&str) -> Box<dyn AnyVerify>,
+    /// The layer that signs, from `sign_secret` (the same as `verifier` for shared secrets;
+    /// built from the secret key for asymmetric ones).
+    pub signer: fn(&str) -> Box<dyn AnyVerify>,
+    /// The secret, or public key, in the form the provider shows it.
+    pub verify_secret: String,
+    /// The secret, or secret key, that signs.
+    pub sign_secret: String,
+    /// A sample delivery, unsigned.
+    pub request: fn() -> Request,
+    pub facts: Facts,
+}
+
+/// What the README's providers table says about a preset.
+pub struct Facts {
+    /// The headers (or body fields) that carry the signature and what it covers.
+    pub header: &'static str,
+    /// The signed content, e.g. `{t}.{body}`.
+    pub signed: &'static str,
+    /// Algorithm and encoding, e.g. `HMAC-SHA256, hex`.
+    pub algorithm: &'static str,
+    /// The timestamp window, or `none`.
+    pub window: &'static str,
+    /// Where dedupe finds the event id.
+    pub dedupe_id: &'static str,
+    /// The setup handshake the layer answers, or `none`.
+    pub handshake: &'static str,
+    /// The provider's documentation of the scheme.
+    pub docs: &'static str,
+    /// The peer that proves it: a package name its answers contain (`svix`,
+    /// `@octokit/webhooks-methods`, `slack_sdk`), or `documented construction`.
+    pub peer_package: &'static str,
+}
+
+/// A layer of any scheme, as far as the interop check needs it.
+pub trait AnyVerify {
+    fn sign(&self, request: &mut Request, at: SystemTime, id: &str);
+    fn verify(&self, request: &Request, now: SystemTime) -> Result<Verified, Rejection>;
+}
+
+impl<S: Scheme + Clone> AnyVerify for WebhookVerify<S> {
+    fn sign(&self, request: &mut Request, at: SystemTime, id: &str) {
+        let mut http = request.to_http();
+        self.sign_request_at(&mut http, at, id);
+        request.headers = http.headers().clone();
+    }
+
+    fn verify(&self, request: &Request, now: SystemTime) -> Result<Verified, Rejection> {
+        let (head, body) = request.to_http().into_parts();
+        self.verify_at(&head, Bytes::from(body), now)
+    }
+}
+
+/// A delivery: method, public URL, headers and body.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub method: Method,
+    url: String,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    /// A request to `url` (absolute, `https://host/path?query`).
+    pub fn new(method: &str, url: &str, body: impl Into<Vec<u8>>) -> Self {
+        Self {
+            method: method.parse().unwrap(),
+            url: url.to_owned(),
+            headers: HeaderMap::new(),
+            body: body.into(),
+        }
+    }
+
+    /// A JSON POST to `https://example.com/webhook`.
+    pub fn json(body: &str) -> Self {
+        Self::new("POST", "https://example.com/webhook", body)
+            .header("content-type", "application/json")
+    }
+
+    /// A form POST to `url`.
+    pub fn form(url: &str, body: &str) -> Self {
+        Self::new("POST", url, body).header("content-type", "application/x-www-form-urlencoded")
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.append(
+            HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            HeaderValue::from_str(value).unwrap(),
+        );
+        self
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The request as the server sees it: the path and query as its URI, the host in
+    /// `Host`.
+    pub fn to_http(&self) -> http::Request<Vec<u8>> {
+        let uri: http::Uri = self.url.parse().unwrap();
+        let mut request = http::Request::builder()
+            .method(self.method.clone())
+            .uri(uri.path_and_query().map_or("/", |p| p.as_str()))
+            .body(self.body.clone())
+            .unwrap();
+        *request.headers_mut() = self.headers.clone();
+        if let Some(authority) = uri.authority() {
+            request
+                .headers_mut()
+                .insert(http::header::HOST, authority.as_str().parse().unwrap());
+        }
+        request
+    }
+
+    /// The same request with one byte of the body changed (the last one, which keeps JSON
+    /// and form bodies parseable where the last byte is a value's).
+    pub fn with_body_byte_changed(&self) -> Self {
+        let mut changed = self.clone();
+        let index = changed
+            .body
+            .iter()
+            .rposition(u8::is_ascii_alphanumeric)
+            .unwrap_or(changed.body.len().saturating_sub(1));
+        if let Some(byte) = changed.body.get_mut(index) {
+            *byte = if *byte == b'1' { b'2' } else { b'1' };
+        } else {
+            changed.body.push(b' ');
+        }
+        changed
+    }
+
+    /// Sets headers from a peer's JSON object (a value or a list of values each).
+    pub fn set_headers(&mut self, headers: &serde_json::Map<String, Value>) {
+        for (name, value) in headers {
+            let name = HeaderName::from_bytes(name.as_bytes()).unwrap();
+            self.headers.remove(&name);
+            let values = match value {
+                Value::Array(values) => values.clone(),
+                other => vec![other.clone()],
+            };
+            for value in values {
+                let text = value
+                    .as_str()
+                    .map_or_else(|| value.to_string(), str::to_owned);
+                self.headers
+                    .append(name.clone(), HeaderValue::from_str(&text).unwrap());
+            }
+        }
+    }
+
+    /// Applies what a peer's sign answer says: its headers, and the body or URL where it
+    /// changed them.
+    pub fn apply_signed(&mut self, headers: &Value, answer: &Value) {
+        if let Some(headers) = headers.as_object() {
+            self.set_headers(headers);
+        }
+        if let Some(body) = answer.get("body_b64").and_then(Value::as_str) {
+            self.body = base64::engine::general_purpose::STANDARD
+                .decode(body)
+                .unwrap();
+        }
+        if let Some(url) = answer.get("url").and_then(Value::as_str) {
+            self.url = url.to_owned();
+        }
+    }
+}
+
+/// A boxed layer, for `Provider::verifier` and `signer`.
+pub fn boxed<S: Scheme + Clone>(verify: WebhookVerify<S>) -> Box<dyn AnyVerify> {
+    Box::new(verify)
+}
+
+/// Every preset.
+pub fn all() -> Vec<Provider> {
+    vec![Provider {
+        name: "github",
+        verifier: |secret| boxed(WebhookVerify::github(secret)),
+        signer: |secret| boxed(WebhookVerify::github(secret)),
+        verify_secret: "It's a Secret to Everybody".into(),
+        sign_secret: "It's a Secret to Everybody".into(),
+        request: || {
+            Request::json(r#"{"action":"opened","number":1}"#).header("x-github-event", "issues")
+        },
+        facts: Facts {
+            header: "`X-Hub-Signature-256: sha256=<hex>`",
+            signed: "body",
+            algorithm: "HMAC-SHA256, hex",
+            window: "none",
+            dedupe_id: "`X-GitHub-Delivery`",
+            handshake: "none",
+            docs:
+                "https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries",
+            peer_package: "@octokit/webhooks-methods",
+        },
+    }]
+}

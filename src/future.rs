@@ -56,8 +56,8 @@ pin_project! {
         Deduping {
             future: BoxFuture<Result<Response<ResBody>, S::Error>>,
         },
-        // Refused; the response is ready.
-        Rejected {
+        // Answered by the layer (a refusal or a setup request); the response is ready.
+        Answered {
             response: Option<Response<ResBody>>,
         },
     }
@@ -85,9 +85,9 @@ impl<S, Sch, B, ResBody> ResponseFuture<S, Sch, B, ResBody>
 where
     S: Service<Request<VerifiedBody>, Response = http::Response<ResBody>>,
 {
-    pub(crate) fn rejected(response: Response<ResBody>) -> Self {
+    pub(crate) fn answered(response: Response<ResBody>) -> Self {
         Self {
-            state: State::Rejected {
+            state: State::Answered {
                 response: Some(response),
             },
         }
@@ -130,7 +130,7 @@ where
                     let request = request.take().expect("polled after completion");
                     match read {
                         Ok(body) => request.verified(body),
-                        Err(rejection) => State::Rejected {
+                        Err(rejection) => State::Answered {
                             response: Some(request.reservation.owner().reject(rejection)),
                         },
                     }
@@ -144,7 +144,7 @@ where
                     return Poll::Ready(response.map(|response| response.map(ResponseBody::inner)));
                 }
                 StateProj::Deduping { future } => return future.as_mut().poll(cx),
-                StateProj::Rejected { response } => {
+                StateProj::Answered { response } => {
                     return Poll::Ready(Ok(response.take().expect("polled after completion")));
                 }
             };
@@ -173,7 +173,7 @@ where
             reservation,
         } = self;
         let config = reservation.owner();
-        let rejected = |rejection| State::Rejected {
+        let rejected = |rejection| State::Answered {
             response: Some(config.reject(rejection)),
         };
         let head = config.request_head(&parts.method, &parts.uri, &parts.headers);
@@ -181,6 +181,11 @@ where
             Ok(verified) => verified,
             Err(rejection) => return rejected(rejection),
         };
+        if let Some(response) = config.verified_response(&head, &verified) {
+            return State::Answered {
+                response: Some(response.map(|body| ResponseBody::full(body.into()))),
+            };
+        }
         let dedupe_key = match &config.dedupe {
             None => None,
             Some(dedupe) => match dedupe.key(&config.scheme, &parts.headers, &verified) {

@@ -10,6 +10,7 @@ mod error;
 mod extract;
 mod future;
 mod key;
+mod presets;
 mod rejection;
 mod report;
 pub mod scheme;

@@ -103,16 +103,19 @@ where
         let (parts, body) = request.into_parts();
         let config = &self.config;
         let head = config.request_head(&parts.method, &parts.uri, &parts.headers);
+        if let Some(response) = config.setup_response(&head) {
+            return ResponseFuture::answered(response.map(|body| ResponseBody::full(body.into())));
+        }
         let checked = config.check_head(&head, None);
         let (claims, declared) = match checked {
             Ok(checked) => checked,
-            Err(rejection) => return ResponseFuture::rejected(config.reject(rejection)),
+            Err(rejection) => return ResponseFuture::answered(config.reject(rejection)),
         };
         let reservation = match Reservation::take(Arc::clone(config), declared) {
             Ok(reservation) => reservation,
             Err(config) => {
                 let rejection = Rejection::new(RejectionKind::Overloaded);
-                return ResponseFuture::rejected(config.reject(rejection));
+                return ResponseFuture::answered(config.reject(rejection));
             }
         };
         // The clone is not ready; keep the service that is and leave the clone behind.

@@ -79,6 +79,7 @@ pub(crate) struct Config<S> {
     pub(crate) dedupe: Option<Dedupe>,
     pub(crate) budget: BufferBudget,
     public_url: Option<PublicUrl>,
+    handshakes: bool,
     log: Arc<RejectionLog>,
 }
 
@@ -289,6 +290,7 @@ impl<S: Scheme + Clone> WebhookVerify<S> {
                 dedupe: None,
                 budget: BufferBudget::default(),
                 public_url: None,
+                handshakes: true,
                 log: Arc::default(),
             },
         })
@@ -451,6 +453,20 @@ impl<S: Scheme + Clone> WebhookVerify<S> {
     /// ```
     pub fn public_url(mut self, url: &str) -> Self {
         self.config.public_url = Some(configured(PublicUrl::parse(url)));
+        self
+    }
+
+    /// Whether the layer answers the provider's setup requests itself (default on): Slack's
+    /// `url_verification`, Discord's PING, Zoom's URL validation, Twitch's callback
+    /// verification, the `GET` challenges of Meta, Dropbox and Okta. Verified setup
+    /// requests are answered only once their signature holds. Turn it off to handle them
+    /// in your own handler.
+    ///
+    /// ```
+    /// let layer = tower_webhook::WebhookVerify::slack("secret").handshakes(false);
+    /// ```
+    pub fn handshakes(mut self, answer: bool) -> Self {
+        self.config.handshakes = answer;
         self
     }
 
@@ -738,6 +754,30 @@ impl<S: Scheme> Config<S> {
         crate::report::verified();
         let timestamp = claims.timestamp.map(unix_seconds);
         Ok(Verified::new(body, key_index, claims.id, timestamp))
+    }
+
+    /// The answer to an unsigned setup request, where the scheme has one.
+    pub(crate) fn setup_response(
+        &self,
+        request: &RequestHead<'_>,
+    ) -> Option<http::Response<Bytes>> {
+        if !self.handshakes {
+            return None;
+        }
+        self.scheme.setup_response(request, &self.keys)
+    }
+
+    /// The answer to a verified setup request, where the scheme has one.
+    pub(crate) fn verified_response(
+        &self,
+        request: &RequestHead<'_>,
+        verified: &Verified,
+    ) -> Option<http::Response<Bytes>> {
+        if !self.handshakes {
+            return None;
+        }
+        let key = &self.keys[verified.key_index()];
+        self.scheme.verified_response(request, verified.body(), key)
     }
 
     /// A signature mismatch, saying which URL was assumed where the scheme signs one and

@@ -310,8 +310,19 @@ async fn slack_keys_on_the_event_id() {
     assert!(!is_duplicate(&send(&app, signed(&layer, second, "")).await));
     assert_eq!(runs.load(Ordering::SeqCst), 2);
 
-    // Setting up the endpoint: no event_id, a one-off challenge.
+    // Setting up the endpoint: no event_id, a one-off challenge, which the layer answers.
     let challenge = r#"{"token":"t","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}"#;
+    let setup = send(&app, signed(&layer, challenge, "")).await;
+    assert_eq!(setup.status(), StatusCode::OK);
+    assert!(!is_duplicate(&setup));
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+
+    // With the handshake left to the handler, the challenge is its event id.
+    let app = counting_app(
+        layer.clone().handshakes(false).dedupe(MemoryStore::new()),
+        Arc::clone(&runs),
+        |_| StatusCode::OK,
+    );
     let setup = send(&app, signed(&layer, challenge, "")).await;
     assert_eq!(setup.status(), StatusCode::OK);
     assert!(!is_duplicate(&setup));

@@ -631,3 +631,31 @@ fn debug_output_hides_the_secrets() {
     assert!(!shown.contains("AAECAwQF"), "{shown}");
     assert!(shown.contains("redacted"), "{shown}");
 }
+
+#[tokio::test]
+async fn slack_url_verification_is_answered_by_the_layer_once_signed() {
+    use axum::body::Body;
+    use axum::http::Request;
+    use std::time::{Duration, UNIX_EPOCH};
+    use tower::ServiceExt as _;
+
+    let layer = WebhookVerify::slack(HMAC_SECRET).clock(|| UNIX_EPOCH + Duration::from_secs(NOW));
+    let body = br#"{"token":"t","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}"#;
+    let app = axum::Router::new()
+        .route("/", axum::routing::post(|| async { "the handler" }))
+        .layer(layer.clone());
+    let signed = layer.sign(body);
+    let mut request = Request::post("/").body(Body::from(body.to_vec())).unwrap();
+    request.headers_mut().extend(signed.clone());
+    let response = app.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = axum::body::to_bytes(response.into_body(), 1024)
+        .await
+        .unwrap();
+    assert_eq!(text, "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P");
+
+    // Unsigned, it is refused like any other request.
+    let request = Request::post("/").body(Body::from(body.to_vec())).unwrap();
+    let response = app.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}

@@ -225,6 +225,33 @@ pub trait Scheme: fmt::Debug + Send + Sync + 'static {
         false
     }
 
+    /// Answers a setup request of the provider's that carries no signature, before
+    /// anything else is checked: a `GET` with a challenge to echo (Meta, Dropbox, Okta).
+    /// `keys` are the configured keys, for a challenge that proves knowledge of the secret.
+    /// Such a request never reaches the handler. Most schemes have none (the default).
+    fn setup_response(
+        &self,
+        request: &RequestHead<'_>,
+        keys: &[Key],
+    ) -> Option<http::Response<bytes::Bytes>> {
+        let _ = (request, keys);
+        None
+    }
+
+    /// Answers a verified setup request in place of the handler: Slack's
+    /// `url_verification`, Discord's PING, Zoom's `endpoint.url_validation`, Twitch's
+    /// `webhook_callback_verification`. `key` is the key that verified it. The default
+    /// answers none.
+    fn verified_response(
+        &self,
+        request: &RequestHead<'_>,
+        body: &[u8],
+        key: &Key,
+    ) -> Option<http::Response<bytes::Bytes>> {
+        let _ = (request, body, key);
+        None
+    }
+
     /// Whether the signed content holds the request's URL ([`RequestHead::url`]), so a
     /// mismatch can say which URL was assumed.
     fn signs_url(&self) -> bool {
@@ -726,6 +753,19 @@ fn parse_digits(name: &HeaderName, text: &str) -> Result<u64, Rejection> {
     }
     text.parse()
         .map_err(|_| Rejection::invalid_timestamp(name.clone()))
+}
+
+/// A 200 response to a setup request, with this content type and body.
+pub(crate) fn setup_answer(
+    content_type: &'static str,
+    body: impl Into<bytes::Bytes>,
+) -> http::Response<bytes::Bytes> {
+    let mut response = http::Response::new(body.into());
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type),
+    );
+    response
 }
 
 /// Builds a header value from text this crate produced (hex, base64, digits, ids).

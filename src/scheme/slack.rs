@@ -3,8 +3,8 @@ use std::fmt::Write as _;
 use http::{HeaderMap, HeaderName};
 
 use super::{
-    body_field_id, header_value, parse_timestamp, Claims, Encoding, RequestHead, Scheme, Signature,
-    SignedContent,
+    body_field_id, header_value, parse_timestamp, setup_answer, Claims, Encoding, Key, RequestHead,
+    Scheme, Signature, SignedContent,
 };
 use crate::rejection::Rejection;
 
@@ -55,6 +55,24 @@ impl Scheme for Slack {
     /// on.
     fn event_id(&self, _headers: &HeaderMap, body: &[u8]) -> Option<String> {
         body_field_id(body, "event_id").or_else(|| body_field_id(body, "challenge"))
+    }
+
+    /// Answers the Events API's `url_verification` request with its `challenge`, once its
+    /// signature has verified.
+    fn verified_response(
+        &self,
+        _request: &RequestHead<'_>,
+        body: &[u8],
+        _key: &Key,
+    ) -> Option<http::Response<bytes::Bytes>> {
+        #[derive(serde::Deserialize)]
+        struct UrlVerification {
+            r#type: String,
+            challenge: String,
+        }
+        let request: UrlVerification = serde_json::from_slice(body).ok()?;
+        (request.r#type == "url_verification")
+            .then(|| setup_answer("text/plain; charset=utf-8", request.challenge))
     }
 
     fn carries_timestamp(&self) -> bool {

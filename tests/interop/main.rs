@@ -11,8 +11,12 @@
 //! test says so and passes, so that `cargo test` needs nothing outside Rust; `.ci/run` sets
 //! `INTEROP_REQUIRED=1`, which makes a missing peer a failure.
 
+mod context;
+mod header;
 mod peers;
 mod providers;
+mod readme;
+mod timestamped;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -7,7 +7,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use serde_json::Value;
 
-pub struct Peer {
+pub(crate) struct Peer {
     name: &'static str,
     child: Child,
     input: ChildStdin,
@@ -34,7 +34,7 @@ impl Peer {
     }
 
     /// Sends one request and reads its answer.
-    pub fn ask(&mut self, request: &Value) -> Value {
+    pub(crate) fn ask(&mut self, request: &Value) -> Value {
         writeln!(self.input, "{request}").expect("writing to a peer");
         self.input.flush().unwrap();
         let mut line = String::new();
@@ -53,12 +53,12 @@ impl Drop for Peer {
     }
 }
 
-pub struct Peers(Vec<Peer>);
+pub(crate) struct Peers(Vec<Peer>);
 
 impl Peers {
     /// Both peers, or `None` (after saying why) when they are not set up and
     /// `INTEROP_REQUIRED` is not set.
-    pub fn start() -> Option<Self> {
+    pub(crate) fn start() -> Option<Self> {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("interop");
         let node_ready = root.join("node_modules").is_dir();
         let python = root.join(".venv/bin/python");
@@ -76,7 +76,7 @@ impl Peers {
         ]))
     }
 
-    pub fn all(&mut self) -> impl Iterator<Item = &mut Peer> {
+    pub(crate) fn all(&mut self) -> impl Iterator<Item = &mut Peer> {
         self.0.iter_mut()
     }
 }

@@ -10,46 +10,46 @@ use tower_webhook::scheme::Scheme;
 use tower_webhook::{Rejection, Verified, WebhookVerify};
 
 /// One preset: how to build it, what the peers get, a sample delivery, and its facts.
-pub struct Provider {
+pub(crate) struct Provider {
     /// The constructor's name, which is also the peers' name for the provider.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// The layer that verifies, from `verify_secret` (or an example's secret).
-    pub verifier: fn(&str) -> Box<dyn AnyVerify>,
+    pub(crate) verifier: fn(&str) -> Box<dyn AnyVerify>,
     /// The layer that signs, from `sign_secret` (the same as `verifier` for shared secrets;
     /// built from the secret key for asymmetric ones).
-    pub signer: fn(&str) -> Box<dyn AnyVerify>,
+    pub(crate) signer: fn(&str) -> Box<dyn AnyVerify>,
     /// The secret, or public key, in the form the provider shows it.
-    pub verify_secret: String,
+    pub(crate) verify_secret: String,
     /// The secret, or secret key, that signs.
-    pub sign_secret: String,
+    pub(crate) sign_secret: String,
     /// A sample delivery, unsigned.
-    pub request: fn() -> Request,
-    pub facts: Facts,
+    pub(crate) request: fn() -> Request,
+    pub(crate) facts: Facts,
 }
 
 /// What the README's providers table says about a preset.
-pub struct Facts {
+pub(crate) struct Facts {
     /// The headers (or body fields) that carry the signature and what it covers.
-    pub header: &'static str,
+    pub(crate) header: &'static str,
     /// The signed content, e.g. `{t}.{body}`.
-    pub signed: &'static str,
+    pub(crate) signed: &'static str,
     /// Algorithm and encoding, e.g. `HMAC-SHA256, hex`.
-    pub algorithm: &'static str,
+    pub(crate) algorithm: &'static str,
     /// The timestamp window, or `none`.
-    pub window: &'static str,
+    pub(crate) window: &'static str,
     /// Where dedupe finds the event id.
-    pub dedupe_id: &'static str,
+    pub(crate) dedupe_id: &'static str,
     /// The setup handshake the layer answers, or `none`.
-    pub handshake: &'static str,
+    pub(crate) handshake: &'static str,
     /// The provider's documentation of the scheme.
-    pub docs: &'static str,
+    pub(crate) docs: &'static str,
     /// The peer that proves it: a package name its answers contain (`svix`,
     /// `@octokit/webhooks-methods`, `slack_sdk`), or `documented construction`.
-    pub peer_package: &'static str,
+    pub(crate) peer_package: &'static str,
 }
 
 /// A layer of any scheme, as far as the interop check needs it.
-pub trait AnyVerify {
+pub(crate) trait AnyVerify {
     fn sign(&self, request: &mut Request, at: SystemTime, id: &str);
     fn verify(&self, request: &Request, now: SystemTime) -> Result<Verified, Rejection>;
 }
@@ -69,16 +69,16 @@ impl<S: Scheme + Clone> AnyVerify for WebhookVerify<S> {
 
 /// A delivery: method, public URL, headers and body.
 #[derive(Clone, Debug)]
-pub struct Request {
-    pub method: Method,
+pub(crate) struct Request {
+    pub(crate) method: Method,
     url: String,
-    pub headers: HeaderMap,
-    pub body: Vec<u8>,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Request {
     /// A request to `url` (absolute, `https://host/path?query`).
-    pub fn new(method: &str, url: &str, body: impl Into<Vec<u8>>) -> Self {
+    pub(crate) fn new(method: &str, url: &str, body: impl Into<Vec<u8>>) -> Self {
         Self {
             method: method.parse().unwrap(),
             url: url.to_owned(),
@@ -88,17 +88,12 @@ impl Request {
     }
 
     /// A JSON POST to `https://example.com/webhook`.
-    pub fn json(body: &str) -> Self {
+    pub(crate) fn json(body: &str) -> Self {
         Self::new("POST", "https://example.com/webhook", body)
             .header("content-type", "application/json")
     }
 
-    /// A form POST to `url`.
-    pub fn form(url: &str, body: &str) -> Self {
-        Self::new("POST", url, body).header("content-type", "application/x-www-form-urlencoded")
-    }
-
-    pub fn header(mut self, name: &str, value: &str) -> Self {
+    pub(crate) fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.append(
             HeaderName::from_bytes(name.as_bytes()).unwrap(),
             HeaderValue::from_str(value).unwrap(),
@@ -106,13 +101,13 @@ impl Request {
         self
     }
 
-    pub fn url(&self) -> &str {
+    pub(crate) fn url(&self) -> &str {
         &self.url
     }
 
     /// The request as the server sees it: the path and query as its URI, the host in
     /// `Host`.
-    pub fn to_http(&self) -> http::Request<Vec<u8>> {
+    pub(crate) fn to_http(&self) -> http::Request<Vec<u8>> {
         let uri: http::Uri = self.url.parse().unwrap();
         let mut request = http::Request::builder()
             .method(self.method.clone())
@@ -130,7 +125,7 @@ impl Request {
 
     /// The same request with one byte of the body changed (the last one, which keeps JSON
     /// and form bodies parseable where the last byte is a value's).
-    pub fn with_body_byte_changed(&self) -> Self {
+    pub(crate) fn with_body_byte_changed(&self) -> Self {
         let mut changed = self.clone();
         let index = changed
             .body
@@ -146,7 +141,7 @@ impl Request {
     }
 
     /// Sets headers from a peer's JSON object (a value or a list of values each).
-    pub fn set_headers(&mut self, headers: &serde_json::Map<String, Value>) {
+    pub(crate) fn set_headers(&mut self, headers: &serde_json::Map<String, Value>) {
         for (name, value) in headers {
             let name = HeaderName::from_bytes(name.as_bytes()).unwrap();
             self.headers.remove(&name);
@@ -166,7 +161,7 @@ impl Request {
 
     /// Applies what a peer's sign answer says: its headers, and the body or URL where it
     /// changed them.
-    pub fn apply_signed(&mut self, headers: &Value, answer: &Value) {
+    pub(crate) fn apply_signed(&mut self, headers: &Value, answer: &Value) {
         if let Some(headers) = headers.as_object() {
             self.set_headers(headers);
         }
@@ -182,12 +177,21 @@ impl Request {
 }
 
 /// A boxed layer, for `Provider::verifier` and `signer`.
-pub fn boxed<S: Scheme + Clone>(verify: WebhookVerify<S>) -> Box<dyn AnyVerify> {
+pub(crate) fn boxed<S: Scheme + Clone>(verify: WebhookVerify<S>) -> Box<dyn AnyVerify> {
     Box::new(verify)
 }
 
 /// Every preset.
-pub fn all() -> Vec<Provider> {
+pub(crate) fn all() -> Vec<Provider> {
+    let mut all = original();
+    all.extend(crate::header::providers());
+    all.extend(crate::timestamped::providers());
+    all.extend(crate::context::providers());
+    all
+}
+
+/// The presets of the first release.
+fn original() -> Vec<Provider> {
     vec![Provider {
         name: "github",
         verifier: |secret| boxed(WebhookVerify::github(secret)),

@@ -1,0 +1,4 @@
+use crate::scheme::HmacScheme;
+use crate::WebhookVerify;
+
+impl WebhookVerify<HmacScheme> {}

@@ -1,0 +1,6 @@
+//! The provider presets: a constructor on [`WebhookVerify`](crate::WebhookVerify) per
+//! provider, grouped by the shape of their schemes.
+
+mod context;
+mod header;
+mod timestamped;

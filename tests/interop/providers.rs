@@ -192,25 +192,138 @@ pub(crate) fn all() -> Vec<Provider> {
 
 /// The presets of the first release.
 fn original() -> Vec<Provider> {
-    vec![Provider {
-        name: "github",
-        verifier: |secret| boxed(WebhookVerify::github(secret)),
-        signer: |secret| boxed(WebhookVerify::github(secret)),
-        verify_secret: "It's a Secret to Everybody".into(),
-        sign_secret: "It's a Secret to Everybody".into(),
-        request: || {
-            Request::json(r#"{"action":"opened","number":1}"#).header("x-github-event", "issues")
+    vec![
+        Provider {
+            name: "github",
+            verifier: |secret| boxed(WebhookVerify::github(secret)),
+            signer: |secret| boxed(WebhookVerify::github(secret)),
+            verify_secret: "It's a Secret to Everybody".into(),
+            sign_secret: "It's a Secret to Everybody".into(),
+            request: || {
+                Request::json(r#"{"action":"opened","number":1}"#).header("x-github-event", "issues")
+            },
+            facts: Facts {
+                header: "`X-Hub-Signature-256: sha256=<hex>`",
+                signed: "body",
+                algorithm: "HMAC-SHA256, hex",
+                window: "none",
+                dedupe_id: "`X-GitHub-Delivery`",
+                handshake: "none",
+                docs: "https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries",
+                peer_package: "@octokit/webhooks-methods",
+            },
         },
-        facts: Facts {
-            header: "`X-Hub-Signature-256: sha256=<hex>`",
-            signed: "body",
-            algorithm: "HMAC-SHA256, hex",
-            window: "none",
-            dedupe_id: "`X-GitHub-Delivery`",
-            handshake: "none",
-            docs:
-                "https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries",
-            peer_package: "@octokit/webhooks-methods",
+        Provider {
+            name: "stripe",
+            verifier: |secret| boxed(WebhookVerify::stripe(secret)),
+            signer: |secret| boxed(WebhookVerify::stripe(secret)),
+            verify_secret: "whsec_test_secret".into(),
+            sign_secret: "whsec_test_secret".into(),
+            request: || Request::json(r#"{"id":"evt_1","object":"event","type":"charge.succeeded"}"#),
+            facts: Facts {
+                header: "`Stripe-Signature: t=<s>,v1=<hex>[,v1=...]`",
+                signed: "`{t}.{body}`",
+                algorithm: "HMAC-SHA256, hex",
+                window: "±5 min",
+                dedupe_id: "body `id`",
+                handshake: "none",
+                docs: "https://docs.stripe.com/webhooks#verify-manually",
+                peer_package: "stripe",
+            },
         },
-    }]
+        Provider {
+            name: "slack",
+            verifier: |secret| boxed(WebhookVerify::slack(secret)),
+            signer: |secret| boxed(WebhookVerify::slack(secret)),
+            verify_secret: "8f742231b10e8888abcd99yyyzzz85a5".into(),
+            sign_secret: "8f742231b10e8888abcd99yyyzzz85a5".into(),
+            request: || {
+                Request::json(r#"{"type":"event_callback","event_id":"Ev1","event":{"type":"message"}}"#)
+            },
+            facts: Facts {
+                header: "`X-Slack-Signature: v0=<hex>`, `X-Slack-Request-Timestamp`",
+                signed: "`v0:{timestamp}:{body}`",
+                algorithm: "HMAC-SHA256, hex",
+                window: "±5 min",
+                dedupe_id: "body `event_id`",
+                handshake: "`url_verification`",
+                docs: "https://api.slack.com/authentication/verifying-requests-from-slack",
+                peer_package: "slack_sdk",
+            },
+        },
+        Provider {
+            name: "shopify",
+            verifier: |secret| boxed(WebhookVerify::shopify(secret)),
+            signer: |secret| boxed(WebhookVerify::shopify(secret)),
+            verify_secret: "shpss_test_secret".into(),
+            sign_secret: "shpss_test_secret".into(),
+            request: || {
+                Request::json(r#"{"id":820982911946154508,"email":"jon@example.com"}"#)
+                    .header("x-shopify-topic", "orders/create")
+                    .header("x-shopify-shop-domain", "example.myshopify.com")
+                    .header("x-shopify-api-version", "2025-07")
+            },
+            facts: Facts {
+                header: "`X-Shopify-Hmac-Sha256: <base64>`",
+                signed: "body",
+                algorithm: "HMAC-SHA256, base64",
+                window: "none",
+                dedupe_id: "`X-Shopify-Webhook-Id`",
+                handshake: "none",
+                docs: "https://shopify.dev/docs/apps/build/webhooks/subscribe/https",
+                peer_package: "@shopify/shopify-api",
+            },
+        },
+        Provider {
+            name: "standard",
+            verifier: |secret| boxed(WebhookVerify::standard(secret)),
+            signer: |secret| boxed(WebhookVerify::standard(secret)),
+            verify_secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
+            sign_secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
+            request: || Request::json(r#"{"type":"user.created","data":{"id":"u_1"}}"#),
+            facts: Facts {
+                header: "`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64> ...` (or `svix-*`)",
+                signed: "`{id}.{timestamp}.{body}`",
+                algorithm: "HMAC-SHA256, base64",
+                window: "±5 min",
+                dedupe_id: "`webhook-id` (signed)",
+                handshake: "none",
+                docs: "https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md",
+                peer_package: "standardwebhooks",
+            },
+        },
+        Provider {
+            name: "standard_ed25519",
+            verifier: |key| boxed(WebhookVerify::standard_ed25519(key)),
+            signer: |key| boxed(WebhookVerify::standard_ed25519(key)),
+            verify_secret: ed25519_key("whpk_", 7, true),
+            sign_secret: ed25519_key("whsk_", 7, false),
+            request: || Request::json(r#"{"type":"user.created","data":{"id":"u_1"}}"#),
+            facts: Facts {
+                header: "as `standard`, `v1a,<base64>`",
+                signed: "`{id}.{timestamp}.{body}`",
+                algorithm: "ed25519, base64",
+                window: "±5 min",
+                dedupe_id: "`webhook-id` (signed)",
+                handshake: "none",
+                docs: "https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md",
+                peer_package: "documented construction",
+            },
+        },
+    ]
+}
+
+/// A Standard Webhooks ed25519 key from a fixed seed: the public key (`whpk_`) or the
+/// seed itself (`whsk_`).
+fn ed25519_key(prefix: &str, seed: u8, public: bool) -> String {
+    let secret = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+    let bytes = if public {
+        secret.verifying_key().to_bytes()
+    } else {
+        secret.to_bytes()
+    };
+    format!(
+        "{prefix}{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
 }

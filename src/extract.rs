@@ -10,6 +10,7 @@ use http::StatusCode;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use crate::scheme::{EventShape, Location};
 use crate::verified::Verified;
 
 /// Lets axum's own body extractors (`Bytes`, `String`, `Json`, ...) read a verified body
@@ -41,7 +42,11 @@ fn verified(parts: &Parts) -> Result<&Verified, EventRejection> {
         .ok_or(EventRejection::MissingLayer)
 }
 
-/// A verified webhook in the `{"id": ..., "type": ..., "payload": ...}` envelope.
+/// A verified webhook event: its id, type and payload, read from wherever the provider puts
+/// them, so the same handler works behind every preset. The `{"id": ..., "type": ...,
+/// "payload": ...}` envelope by default; GitHub's type from `X-GitHub-Event` and its id from
+/// `X-GitHub-Delivery`, Stripe's `type` and `data`, and so on (the scheme's
+/// [`event_shape`](crate::scheme::Scheme::event_shape)).
 ///
 /// `P` is the payload type: [`serde_json::Value`] by default, or your own struct.
 ///
@@ -59,8 +64,9 @@ fn verified(parts: &Parts) -> Result<&Verified, EventRejection> {
 /// ```
 ///
 /// It requires [`WebhookVerify`](crate::WebhookVerify) in front of the handler: without
-/// it, the request is answered 500 and the handler never runs. A body that is not such
-/// JSON is answered 400.
+/// it, the request is answered 500 and the handler never runs. A body that is not JSON, or
+/// an event that lacks its id or type where the provider puts them, is answered 400 with a
+/// reason that says what is missing and where it was looked for.
 #[derive(Debug, Clone)]
 pub struct WebhookEvent<P = serde_json::Value> {
     id: String,
@@ -82,7 +88,8 @@ impl<P> WebhookEvent<P> {
         &self.id
     }
 
-    /// The event type, such as `message.updated` (the envelope's `type` field).
+    /// The event type, such as `message.updated` (the envelope's `type` field, GitHub's
+    /// `X-GitHub-Event` header, ...).
     pub fn kind(&self) -> &str {
         &self.kind
     }
@@ -119,19 +126,84 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let verified = verified(parts)?;
-        let envelope: Envelope<P> = parse_json(verified.body())?;
-        let id = envelope
-            .id
+        let shape = verified.event_shape();
+        if shape == EventShape::ENVELOPE {
+            return from_envelope(verified);
+        }
+        let body: serde_json::Value = parse_json(verified.body())?;
+        let id = text_at(shape.id, parts, &body)
             .or_else(|| verified.id().map(str::to_owned))
-            .ok_or(EventRejection::InvalidEvent(
-                "the event has no `id`".to_owned(),
-            ))?;
-        Ok(Self {
-            id,
-            kind: envelope.kind,
-            payload: envelope.payload,
-        })
+            .ok_or_else(|| missing("id", shape.id))?;
+        let kind = text_at(shape.kind, parts, &body).ok_or_else(|| missing("type", shape.kind))?;
+        let payload = match shape.payload {
+            Location::Body(path) => field(&body, path)
+                .ok_or_else(|| missing("payload", shape.payload))?
+                .clone(),
+            _ => body,
+        };
+        let payload = P::deserialize(payload).map_err(|_| {
+            EventRejection::InvalidEvent(
+                "the event's payload does not match the expected type".into(),
+            )
+        })?;
+        Ok(Self { id, kind, payload })
     }
+}
+
+/// The `{id, type, payload}` envelope, deserialised in one pass.
+fn from_envelope<P: DeserializeOwned>(
+    verified: &Verified,
+) -> Result<WebhookEvent<P>, EventRejection> {
+    let envelope: Envelope<P> = parse_json(verified.body())?;
+    let id = envelope
+        .id
+        .or_else(|| verified.id().map(str::to_owned))
+        .ok_or(EventRejection::InvalidEvent(
+            "the event has no `id`".to_owned(),
+        ))?;
+    Ok(WebhookEvent {
+        id,
+        kind: envelope.kind,
+        payload: envelope.payload,
+    })
+}
+
+/// The text at `location`: a header's value, or a body field that is a string or a number.
+fn text_at(location: Location, parts: &Parts, body: &serde_json::Value) -> Option<String> {
+    let text = match location {
+        Location::Header(name) => parts.headers.get(name)?.to_str().ok()?.to_owned(),
+        Location::Body(path) => match field(body, path)? {
+            serde_json::Value::String(text) => text.clone(),
+            serde_json::Value::Number(number) => number.to_string(),
+            _ => return None,
+        },
+        Location::SignedId => return None,
+    };
+    (!text.is_empty()).then_some(text)
+}
+
+/// The value at a dotted path (a number indexes an array); the empty path is the value.
+fn field<'a>(value: &'a serde_json::Value, path: &str) -> Option<&'a serde_json::Value> {
+    if path.is_empty() {
+        return Some(value);
+    }
+    path.split('.').try_fold(value, |value, step| match value {
+        serde_json::Value::Array(items) => items.get(step.parse::<usize>().ok()?),
+        _ => value.get(step),
+    })
+}
+
+/// The event lacks `what` where the provider puts it.
+fn missing(what: &str, location: Location) -> EventRejection {
+    let place = match location {
+        Location::Header(name) => format!("the `{name}` header"),
+        Location::Body("") => "the body".to_owned(),
+        Location::Body(path) => format!("the body's `{path}` field"),
+        Location::SignedId => "the signed id".to_owned(),
+    };
+    EventRejection::InvalidEvent(format!(
+        "the event has no {what}: this provider puts it in {place}"
+    ))
 }
 
 /// A verified webhook body deserialised as `T`, for any [`DeserializeOwned`] type: a typed

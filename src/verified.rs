@@ -4,6 +4,8 @@ use std::fmt;
 
 use bytes::Bytes;
 
+use crate::scheme::EventShape;
+
 /// Proof that [`WebhookVerify`](crate::WebhookVerify) verified this request: a request
 /// extension set by the layer, the value [`WebhookVerify::verify`](crate::WebhookVerify::verify)
 /// returns, and (feature `axum`) an extractor.
@@ -16,6 +18,7 @@ pub struct Verified {
     key_index: usize,
     id: Option<String>,
     timestamp: Option<u64>,
+    shape: EventShape,
 }
 
 impl Verified {
@@ -24,13 +27,20 @@ impl Verified {
         key_index: usize,
         id: Option<String>,
         timestamp: Option<u64>,
+        shape: EventShape,
     ) -> Self {
         Self {
             body,
             key_index,
             id,
             timestamp,
+            shape,
         }
+    }
+
+    /// Where the provider puts the event's id, type and payload.
+    pub fn event_shape(&self) -> EventShape {
+        self.shape
     }
 
     /// The verified body: exactly the bytes the signature covers.

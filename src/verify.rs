@@ -753,7 +753,8 @@ impl<S: Scheme> Config<S> {
         }
         crate::report::verified();
         let timestamp = claims.timestamp.map(unix_seconds);
-        Ok(Verified::new(body, key_index, claims.id, timestamp))
+        let shape = self.scheme.event_shape();
+        Ok(Verified::new(body, key_index, claims.id, timestamp, shape))
     }
 
     /// The answer to an unsigned setup request, where the scheme has one.

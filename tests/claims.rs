@@ -56,7 +56,8 @@ fn event_app<S: Scheme + Clone>(layer: WebhookVerify<S>) -> Router {
 #[tokio::test]
 async fn event_id_falls_back_to_the_signed_webhook_id() {
     let layer = WebhookVerify::standard(STANDARD_SECRET).clock(fixed_clock(NOW));
-    let body = br#"{"type":"contact.created","payload":{"name":"Kevin"}}"#;
+    // Standard Webhooks' payload is `{type, timestamp, data}`.
+    let body = br#"{"type":"contact.created","data":{"name":"Kevin"}}"#;
     let headers = layer.sign_at(body, at(NOW), "msg_from_header");
     let reply = send(event_app(layer), post_signed(headers, body)).await;
     assert_eq!(reply.status, StatusCode::OK);
@@ -66,7 +67,7 @@ async fn event_id_falls_back_to_the_signed_webhook_id() {
 #[tokio::test]
 async fn the_body_id_wins_over_the_signed_webhook_id() {
     let layer = WebhookVerify::standard(STANDARD_SECRET).clock(fixed_clock(NOW));
-    let body = br#"{"id":"evt_in_body","type":"contact.created","payload":{}}"#;
+    let body = br#"{"id":"evt_in_body","type":"contact.created","data":{}}"#;
     let headers = layer.sign_at(body, at(NOW), "msg_from_header");
     let reply = send(event_app(layer), post_signed(headers, body)).await;
     assert_eq!(reply.text(), "evt_in_body contact.created");

@@ -233,3 +233,80 @@ async fn the_verified_extension_holds_the_verified_bytes() {
     assert_eq!(report["id"], serde_json::Value::Null);
     assert_eq!(report["timestamp"], serde_json::Value::Null);
 }
+
+/// The README's first handler, `WebhookEvent` and `event.kind()`, behind each original
+/// preset, with a delivery shaped as that provider sends it.
+#[tokio::test]
+async fn the_same_webhook_event_handler_works_behind_every_original_preset() {
+    use tower_webhook::WebhookVerify;
+
+    async fn handle(event: WebhookEvent) -> String {
+        format!("{} {} {}", event.id(), event.kind(), event.payload()["n"])
+    }
+    async fn reply<S>(layer: WebhookVerify<S>, body: &str, extra: &[(&str, &str)]) -> Reply
+    where
+        S: tower_webhook::scheme::Scheme + Clone,
+    {
+        let app = Router::new().route(PATH, post(handle)).layer(layer.clone());
+        let mut headers: Vec<(String, String)> = layer
+            .sign_at(body.as_bytes(), std::time::SystemTime::now(), "msg_1")
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_owned()))
+            .collect();
+        headers.extend(extra.iter().map(|(n, v)| (n.to_string(), v.to_string())));
+        let headers: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        send(app, post_with(&headers, body.to_owned())).await
+    }
+
+    let github = reply(
+        WebhookVerify::github("s"),
+        r#"{"action":"opened","n":1}"#,
+        &[("x-github-event", "issues")],
+    )
+    .await;
+    assert_eq!(github.status, StatusCode::OK);
+    assert_eq!(github.text(), "msg_1 issues 1");
+
+    let stripe = reply(
+        WebhookVerify::stripe("whsec_s"),
+        r#"{"id":"evt_1","type":"charge.succeeded","data":{"n":2}}"#,
+        &[],
+    )
+    .await;
+    assert_eq!(stripe.text(), "evt_1 charge.succeeded 2");
+
+    let slack = reply(
+        WebhookVerify::slack("s"),
+        r#"{"type":"event_callback","event_id":"Ev1","event":{"type":"message","n":3}}"#,
+        &[],
+    )
+    .await;
+    assert_eq!(slack.text(), "Ev1 message 3");
+
+    let standard = reply(
+        WebhookVerify::standard("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"),
+        r#"{"type":"user.created","data":{"n":4}}"#,
+        &[],
+    )
+    .await;
+    assert_eq!(standard.text(), "msg_1 user.created 4");
+
+    let shopify = reply(
+        WebhookVerify::shopify("s"),
+        r#"{"id":820982911946154508,"n":5}"#,
+        &[("x-shopify-topic", "orders/create")],
+    )
+    .await;
+    assert_eq!(shopify.text(), "msg_1 orders/create 5");
+
+    // Without the header GitHub puts the type in, the reason says where it was looked for.
+    let github = reply(WebhookVerify::github("s"), r#"{"n":1}"#, &[]).await;
+    assert_eq!(github.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        github.text(),
+        "the event has no type: this provider puts it in the `x-github-event` header"
+    );
+}

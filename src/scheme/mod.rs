@@ -214,6 +214,13 @@ pub trait Scheme: fmt::Debug + Send + Sync + 'static {
         body_field_id(body, "id")
     }
 
+    /// Where the provider puts an event's id, type and payload, so that the same
+    /// [`WebhookEvent`](crate::WebhookEvent) handler works behind every preset. The default
+    /// is the `{id, type, payload}` envelope.
+    fn event_shape(&self) -> EventShape {
+        EventShape::ENVELOPE
+    }
+
     /// Whether the scheme signs a timestamp (so signing must produce one).
     fn carries_timestamp(&self) -> bool {
         false
@@ -256,6 +263,46 @@ pub trait Scheme: fmt::Debug + Send + Sync + 'static {
     /// mismatch can say which URL was assumed.
     fn signs_url(&self) -> bool {
         false
+    }
+}
+
+/// Where a provider puts one part of an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Location {
+    /// A request header, such as GitHub's `X-GitHub-Event`.
+    Header(&'static str),
+    /// A field of the JSON body by its dotted path (`type`, `data.object`, `event.type`;
+    /// a number indexes an array: `0.eventId`). The empty path is the whole body.
+    Body(&'static str),
+    /// The event id the scheme signs (Standard Webhooks' `webhook-id`).
+    SignedId,
+}
+
+/// Where a provider puts an event's id, type and payload: what
+/// [`WebhookEvent`](crate::WebhookEvent) reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EventShape {
+    /// The event id; when it is not there, the id the scheme signed is used.
+    pub id: Location,
+    /// The event type.
+    pub kind: Location,
+    /// The payload.
+    pub payload: Location,
+}
+
+impl EventShape {
+    /// The `{"id": ..., "type": ..., "payload": ...}` envelope.
+    pub const ENVELOPE: Self = Self::new(
+        Location::Body("id"),
+        Location::Body("type"),
+        Location::Body("payload"),
+    );
+
+    /// An event with its id, type and payload where these say.
+    pub const fn new(id: Location, kind: Location, payload: Location) -> Self {
+        Self { id, kind, payload }
     }
 }
 

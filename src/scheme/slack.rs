@@ -3,8 +3,8 @@ use std::fmt::Write as _;
 use http::{HeaderMap, HeaderName};
 
 use super::{
-    body_field_id, header_value, parse_timestamp, setup_answer, Claims, Encoding, Key, RequestHead,
-    Scheme, Signature, SignedContent,
+    body_field_id, header_value, parse_timestamp, setup_answer, Claims, Encoding, EventShape, Key,
+    Location, RequestHead, Scheme, Signature, SignedContent,
 };
 use crate::rejection::Rejection;
 
@@ -73,6 +73,14 @@ impl Scheme for Slack {
         let request: UrlVerification = serde_json::from_slice(body).ok()?;
         (request.r#type == "url_verification")
             .then(|| setup_answer("text/plain; charset=utf-8", request.challenge))
+    }
+
+    fn event_shape(&self) -> EventShape {
+        EventShape::new(
+            Location::Body("event_id"),
+            Location::Body("event.type"),
+            Location::Body("event"),
+        )
     }
 
     fn carries_timestamp(&self) -> bool {

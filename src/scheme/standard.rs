@@ -5,8 +5,8 @@ use http::{HeaderMap, HeaderName};
 use zeroize::Zeroizing;
 
 use super::{
-    check_signature_count, header_value, parse_timestamp, Claims, Encoding, Key, RequestHead,
-    Scheme, Signature, SignedContent, MAX_SIGNATURES,
+    check_signature_count, header_value, parse_timestamp, Claims, Encoding, EventShape, Key,
+    Location, RequestHead, Scheme, Signature, SignedContent, MAX_SIGNATURES,
 };
 use crate::error::ConfigError;
 use crate::rejection::Rejection;
@@ -135,6 +135,16 @@ impl Scheme for StandardWebhooks {
             let encoded = secret.strip_prefix(b"whsec_").unwrap_or(secret);
             Key::shared(&decode_base64(encoded, "the whsec_ secret is not base64")?)
         }
+    }
+
+    /// The spec's `{type, timestamp, data}` payload; the id is the body's `id` where it has
+    /// one, else the signed `webhook-id`.
+    fn event_shape(&self) -> EventShape {
+        EventShape::new(
+            Location::Body("id"),
+            Location::Body("type"),
+            Location::Body("data"),
+        )
     }
 
     fn carries_timestamp(&self) -> bool {

@@ -3,8 +3,8 @@ use std::fmt::Write as _;
 use http::{HeaderMap, HeaderName};
 
 use super::{
-    check_signature_count, header_value, parse_timestamp, Claims, Encoding, RequestHead, Scheme,
-    Signature, SignedContent, MAX_SIGNATURES,
+    check_signature_count, header_value, parse_timestamp, Claims, Encoding, EventShape, Location,
+    RequestHead, Scheme, Signature, SignedContent, MAX_SIGNATURES,
 };
 use crate::rejection::Rejection;
 
@@ -73,6 +73,14 @@ impl Scheme for Stripe {
             text.push_str(&hex::encode(signature.as_bytes()));
         }
         headers.insert(HEADER, header_value(&text));
+    }
+
+    fn event_shape(&self) -> EventShape {
+        EventShape::new(
+            Location::Body("id"),
+            Location::Body("type"),
+            Location::Body("data"),
+        )
     }
 
     fn carries_timestamp(&self) -> bool {

@@ -412,3 +412,83 @@ async fn deliver_until_accepted(app: Router, id: &str) -> StatusCode {
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
 }
+
+/// A store that keeps the time each handled event is to be remembered.
+#[derive(Debug, Default)]
+struct RecordingStore {
+    inner: MemoryStore,
+    done_ttls: std::sync::Mutex<Vec<Duration>>,
+}
+
+impl tower_webhook::dedupe::Store for RecordingStore {
+    fn claim<'a>(
+        &'a self,
+        key: &'a str,
+        owner: &'a str,
+        ttl: Duration,
+    ) -> tower_webhook::dedupe::StoreFuture<'a, tower_webhook::dedupe::Claim> {
+        self.inner.claim(key, owner, ttl)
+    }
+
+    fn complete<'a>(
+        &'a self,
+        key: &'a str,
+        ttl: Duration,
+    ) -> tower_webhook::dedupe::StoreFuture<'a, ()> {
+        self.done_ttls.lock().unwrap().push(ttl);
+        self.inner.complete(key, ttl)
+    }
+
+    fn release<'a>(
+        &'a self,
+        key: &'a str,
+        owner: &'a str,
+    ) -> tower_webhook::dedupe::StoreFuture<'a, ()> {
+        self.inner.release(key, owner)
+    }
+}
+
+#[tokio::test]
+async fn handled_events_are_remembered_as_long_as_the_sender_retries() {
+    let day = Duration::from_secs(24 * 3600);
+    let cases: [(&str, Duration); 3] = [
+        // Stripe retries for 3 days, longer than its 5-minute window.
+        ("stripe", 3 * day + Duration::from_secs(300)),
+        // The generic scheme documents no retries: the window and the margin.
+        ("new", Duration::from_secs(600)),
+        // An explicit ttl wins.
+        ("explicit", Duration::from_secs(42)),
+    ];
+    for (name, expected) in cases {
+        let store = Arc::new(RecordingStore::default());
+        let dedupe = Dedupe::new(Arc::clone(&store));
+        let runs = Arc::new(AtomicUsize::new(0));
+        let body = r#"{"id":"evt_1","type":"a.b","payload":{}}"#;
+        let request = match name {
+            "stripe" => {
+                let layer = WebhookVerify::stripe("whsec_s");
+                let app = counting_app(layer.clone().dedupe(dedupe), Arc::clone(&runs), |_| {
+                    StatusCode::OK
+                });
+                send(&app, signed(&layer, body, "")).await
+            }
+            "new" => {
+                let layer = WebhookVerify::new("s");
+                let app = counting_app(layer.clone().dedupe(dedupe), Arc::clone(&runs), |_| {
+                    StatusCode::OK
+                });
+                send(&app, signed(&layer, body, "")).await
+            }
+            _ => {
+                let layer = WebhookVerify::new("s");
+                let dedupe = dedupe.ttl(Duration::from_secs(42));
+                let app = counting_app(layer.clone().dedupe(dedupe), Arc::clone(&runs), |_| {
+                    StatusCode::OK
+                });
+                send(&app, signed(&layer, body, "")).await
+            }
+        };
+        assert_eq!(request.status(), StatusCode::OK, "{name}");
+        assert_eq!(*store.done_ttls.lock().unwrap(), [expected], "{name}");
+    }
+}

@@ -54,8 +54,8 @@ pub const DEFAULT_PREFIX: &str = "tower-webhook:";
 /// [`Dedupe::in_flight_ttl`]).
 pub const DEFAULT_IN_FLIGHT_TTL: Duration = Duration::from_secs(30);
 
-/// How much longer than the timestamp tolerance a handled event is remembered, unless
-/// changed with [`Dedupe::ttl`].
+/// How much longer than the timestamp tolerance, or the sender's retry period where that is
+/// longer, a handled event is remembered, unless changed with [`Dedupe::ttl`].
 pub const DEFAULT_DONE_MARGIN: Duration = Duration::from_secs(5 * 60);
 
 /// The response header that marks the answer to a duplicate of a handled event.
@@ -250,10 +250,10 @@ impl Dedupe {
         self
     }
 
-    /// How long a handled event id is remembered (default: the layer's
-    /// [`tolerance`](crate::WebhookVerify::tolerance) plus 5 minutes, which covers replays
-    /// inside the timestamp window). Set it to the sender's retry schedule to also absorb
-    /// retries that come hours later.
+    /// How long a handled event id is remembered. The default covers both the replays
+    /// inside the timestamp window and the sender's own retries: the longer of the layer's
+    /// [`tolerance`](crate::WebhookVerify::tolerance) and the provider's retry period
+    /// ([`Scheme::retry_period`]: Stripe's 3 days, Svix's 28 hours, ...), plus 5 minutes.
     ///
     /// ```
     /// use std::time::Duration;

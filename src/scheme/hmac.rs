@@ -48,6 +48,7 @@ pub struct HmacScheme {
     /// The body's top-level field holding the event id, where it is not `id`.
     event_id_field: &'static str,
     event_shape: EventShape,
+    retry_period: std::time::Duration,
 }
 
 impl HmacScheme {
@@ -63,6 +64,7 @@ impl HmacScheme {
             event_id_header: None,
             event_id_field: "id",
             event_shape: EventShape::ENVELOPE,
+            retry_period: std::time::Duration::ZERO,
         }
     }
 
@@ -77,6 +79,9 @@ impl HmacScheme {
                 Location::Header("x-github-event"),
                 Location::Body(""),
             ))
+            // GitHub does not retry on its own, but a delivery can be redelivered, with
+            // the same `X-GitHub-Delivery`, for 3 days.
+            .with_retry_period(std::time::Duration::from_secs(3 * 24 * 3600))
     }
 
     /// Shopify: `X-Shopify-Hmac-Sha256: <base64>`.
@@ -90,6 +95,8 @@ impl HmacScheme {
                 Location::Header("x-shopify-topic"),
                 Location::Body(""),
             ))
+            // Shopify retries 8 times over 4 hours.
+            .with_retry_period(std::time::Duration::from_secs(4 * 3600))
     }
 
     /// The header that carries the signature.
@@ -158,6 +165,13 @@ impl HmacScheme {
         self
     }
 
+    /// How long the provider retries a delivery (see
+    /// [`Scheme::retry_period`](super::Scheme::retry_period)).
+    pub fn with_retry_period(mut self, period: std::time::Duration) -> Self {
+        self.retry_period = period;
+        self
+    }
+
     /// The header that carries the signature.
     pub fn header(&self) -> &HeaderName {
         &self.header
@@ -223,6 +237,10 @@ impl Scheme for HmacScheme {
 
     fn event_shape(&self) -> EventShape {
         self.event_shape
+    }
+
+    fn retry_period(&self) -> std::time::Duration {
+        self.retry_period
     }
 
     fn write_headers(&self, claims: &Claims, headers: &mut HeaderMap) {

@@ -221,6 +221,13 @@ pub trait Scheme: fmt::Debug + Send + Sync + 'static {
         EventShape::ENVELOPE
     }
 
+    /// How long the provider keeps retrying a delivery it got no 2xx for (Stripe: 3 days),
+    /// so that [dedupe](crate::dedupe) remembers a handled event at least that long by
+    /// default. Zero (the default) where the provider documents no retries.
+    fn retry_period(&self) -> Duration {
+        Duration::ZERO
+    }
+
     /// Whether the scheme signs a timestamp (so signing must produce one).
     fn carries_timestamp(&self) -> bool {
         false

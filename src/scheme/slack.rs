@@ -83,6 +83,11 @@ impl Scheme for Slack {
         )
     }
 
+    /// Slack retries three times: at once, after 1 minute and after 5 minutes.
+    fn retry_period(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(10 * 60)
+    }
+
     fn carries_timestamp(&self) -> bool {
         true
     }

@@ -147,6 +147,11 @@ impl Scheme for StandardWebhooks {
         )
     }
 
+    /// Svix retries for about 28 hours (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h).
+    fn retry_period(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(28 * 3600)
+    }
+
     fn carries_timestamp(&self) -> bool {
         true
     }

@@ -83,6 +83,11 @@ impl Scheme for Stripe {
         )
     }
 
+    /// Stripe retries for up to 3 days.
+    fn retry_period(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(3 * 24 * 3600)
+    }
+
     fn carries_timestamp(&self) -> bool {
         true
     }

@@ -18,6 +18,9 @@
 //!   is one keyed HMAC-SHA256 over the same bytes, the floor.
 //! - `presets/<size>`: every preset through the layer around a trivial service, next to
 //!   `bare_hmac`.
+//! - `algorithms/64KiB`: one layer per algorithm family next to its bare primitive over
+//!   the same bytes: HMAC-SHA1, -SHA256 and -SHA512, keyed SHA-256, and ed25519 (the bare
+//!   verification of a message already in one buffer).
 //! - `rotation/<size>`: three secrets (`also_accept` twice) where the request is signed
 //!   with the last, next to one and three bare HMACs. The layer keys each secret's HMAC
 //!   once, when it is configured, and per request clones the keyed states and feeds every
@@ -307,6 +310,114 @@ fn presets(c: &mut Criterion) {
     }
 }
 
+/// Each algorithm family through the layer, next to its bare primitive.
+fn algorithms(c: &mut Criterion) {
+    use tower_webhook::scheme::{Algorithm, HmacScheme};
+
+    let rt = &runtime();
+    let size = 64 * KIB;
+    let bodies = &event_bodies(size);
+    let mut group = c.benchmark_group(format!("algorithms/{}", size_name(size)));
+    group.throughput(Throughput::Bytes(size as u64));
+    let g = &mut group;
+    let secret = SECRET.as_bytes();
+
+    bench_bare(g, "bare_hmac_sha1", bodies, |body| {
+        let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(secret).expect("any key length");
+        mac.update(body);
+        mac.finalize().into_bytes().to_vec()
+    });
+    let sha1 = HmacScheme::new().with_algorithm(Algorithm::HmacSha1);
+    bench_layer(
+        g,
+        rt,
+        "layer_hmac_sha1",
+        WebhookVerify::with_scheme(sha1, SECRET),
+        bodies,
+    );
+
+    bench_bare(g, "bare_hmac_sha256", bodies, |body| {
+        bare_hmac(body).to_vec()
+    });
+    bench_layer(
+        g,
+        rt,
+        "layer_hmac_sha256",
+        WebhookVerify::new(SECRET),
+        bodies,
+    );
+
+    bench_bare(g, "bare_hmac_sha512", bodies, |body| {
+        let mut mac = hmac::Hmac::<sha2::Sha512>::new_from_slice(secret).expect("any key length");
+        mac.update(body);
+        mac.finalize().into_bytes().to_vec()
+    });
+    let sha512 = HmacScheme::new().with_algorithm(Algorithm::HmacSha512);
+    bench_layer(
+        g,
+        rt,
+        "layer_hmac_sha512",
+        WebhookVerify::with_scheme(sha512, SECRET),
+        bodies,
+    );
+
+    bench_bare(g, "bare_keyed_sha256", bodies, |body| {
+        use sha2::Digest as _;
+        sha2::Sha256::new_with_prefix(secret)
+            .chain_update(body)
+            .finalize()
+            .to_vec()
+    });
+    let keyed = HmacScheme::new().with_algorithm(Algorithm::KeyedSha256);
+    bench_layer(
+        g,
+        rt,
+        "layer_keyed_sha256",
+        WebhookVerify::with_scheme(keyed, SECRET),
+        bodies,
+    );
+
+    let signing = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let public = signing.verifying_key();
+    let signed: Vec<(Vec<u8>, ed25519_dalek::Signature)> = bodies
+        .iter()
+        .map(|body| {
+            use ed25519_dalek::Signer as _;
+            let message = [format!("{EVENT_ID}.1700000000.").as_bytes(), body].concat();
+            let signature = signing.sign(&message);
+            (message, signature)
+        })
+        .collect();
+    let mut next = signed.iter().cycle();
+    g.bench_function("bare_ed25519", |b| {
+        b.iter(|| {
+            let (message, signature) = next.next().expect("a cycle never ends");
+            public
+                .verify_strict(black_box(message), signature)
+                .expect("it verifies");
+        })
+    });
+    let ed25519 = WebhookVerify::standard_ed25519(ED25519_SECRET_KEY);
+    bench_layer(g, rt, "layer_ed25519", ed25519, bodies);
+    group.finish();
+}
+
+/// A bare primitive over each body in turn.
+fn bench_bare(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    bodies: &[Bytes],
+    primitive: impl Fn(&[u8]) -> Vec<u8>,
+) {
+    let mut next = bodies.iter().cycle();
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            let body = next.next().expect("a cycle never ends");
+            black_box(primitive(black_box(body)))
+        })
+    });
+}
+
 /// Three secrets, the request signed with the last: one MAC per secret, so at most three.
 fn rotation(c: &mut Criterion) {
     let runtime = runtime();
@@ -339,6 +450,7 @@ criterion_group!(
     request_through_router,
     verify_against_bare_hmac,
     presets,
+    algorithms,
     rotation
 );
 criterion_main!(benches);

@@ -124,6 +124,38 @@ impl KeyPairLayout {
     }
 }
 
+/// The methods a scheme signed with a key pair takes from its [`KeyPairLayout`].
+#[cfg(any(feature = "ed25519", feature = "ecdsa"))]
+macro_rules! key_pair_scheme {
+    ($layout:expr) => {
+        fn parse(&self, request: &RequestHead<'_>) -> Result<Claims, Rejection> {
+            $layout.parse(request)
+        }
+
+        fn signed_content(
+            &self,
+            request: &RequestHead<'_>,
+            _claims: &mut Claims,
+            _body: &[u8],
+            content: &mut SignedContent,
+        ) -> Result<(), Rejection> {
+            $layout.signed_content(request, content)
+        }
+
+        fn algorithm(&self) -> Algorithm {
+            $layout.algorithm
+        }
+
+        fn write_headers(&self, claims: &Claims, headers: &mut HeaderMap) {
+            $layout.write_headers(claims, headers);
+        }
+
+        fn carries_timestamp(&self) -> bool {
+            true
+        }
+    };
+}
+
 /// An ed25519 key from its raw bytes: 32 bytes are the public key; 64 bytes are the secret
 /// key as NaCl and libsodium write it (the 32-byte seed followed by the public key), which
 /// can also sign.
@@ -173,27 +205,7 @@ const DISCORD: KeyPairLayout = KeyPairLayout {
 
 #[cfg(feature = "ed25519")]
 impl Scheme for Discord {
-    fn parse(&self, request: &RequestHead<'_>) -> Result<Claims, Rejection> {
-        DISCORD.parse(request)
-    }
-
-    fn signed_content(
-        &self,
-        request: &RequestHead<'_>,
-        _claims: &mut Claims,
-        _body: &[u8],
-        content: &mut SignedContent,
-    ) -> Result<(), Rejection> {
-        DISCORD.signed_content(request, content)
-    }
-
-    fn algorithm(&self) -> Algorithm {
-        Algorithm::Ed25519
-    }
-
-    fn write_headers(&self, claims: &Claims, headers: &mut HeaderMap) {
-        DISCORD.write_headers(claims, headers);
-    }
+    key_pair_scheme!(DISCORD);
 
     fn key(&self, public_key_hex: &[u8]) -> Result<Key, ConfigError> {
         let bytes = hex::decode(public_key_hex.trim_ascii())
@@ -211,10 +223,6 @@ impl Scheme for Discord {
         let interaction: Value = serde_json::from_slice(body).ok()?;
         (interaction.get("type")? == 1)
             .then(|| super::setup_answer("application/json", &br#"{"type":1}"#[..]))
-    }
-
-    fn carries_timestamp(&self) -> bool {
-        true
     }
 }
 
@@ -242,27 +250,7 @@ const TELNYX: KeyPairLayout = KeyPairLayout {
 
 #[cfg(feature = "ed25519")]
 impl Scheme for Telnyx {
-    fn parse(&self, request: &RequestHead<'_>) -> Result<Claims, Rejection> {
-        TELNYX.parse(request)
-    }
-
-    fn signed_content(
-        &self,
-        request: &RequestHead<'_>,
-        _claims: &mut Claims,
-        _body: &[u8],
-        content: &mut SignedContent,
-    ) -> Result<(), Rejection> {
-        TELNYX.signed_content(request, content)
-    }
-
-    fn algorithm(&self) -> Algorithm {
-        Algorithm::Ed25519
-    }
-
-    fn write_headers(&self, claims: &Claims, headers: &mut HeaderMap) {
-        TELNYX.write_headers(claims, headers);
-    }
+    key_pair_scheme!(TELNYX);
 
     fn key(&self, public_key_base64: &[u8]) -> Result<Key, ConfigError> {
         let bytes = BASE64
@@ -275,10 +263,6 @@ impl Scheme for Telnyx {
     /// The body's `data.id`.
     fn event_id(&self, _headers: &HeaderMap, body: &[u8]) -> Option<String> {
         nested_event_id(body, &["data", "id"])
-    }
-
-    fn carries_timestamp(&self) -> bool {
-        true
     }
 }
 
@@ -308,27 +292,7 @@ const SENDGRID: KeyPairLayout = KeyPairLayout {
 
 #[cfg(feature = "ecdsa")]
 impl Scheme for SendGrid {
-    fn parse(&self, request: &RequestHead<'_>) -> Result<Claims, Rejection> {
-        SENDGRID.parse(request)
-    }
-
-    fn signed_content(
-        &self,
-        request: &RequestHead<'_>,
-        _claims: &mut Claims,
-        _body: &[u8],
-        content: &mut SignedContent,
-    ) -> Result<(), Rejection> {
-        SENDGRID.signed_content(request, content)
-    }
-
-    fn algorithm(&self) -> Algorithm {
-        Algorithm::EcdsaP256
-    }
-
-    fn write_headers(&self, claims: &Claims, headers: &mut HeaderMap) {
-        SENDGRID.write_headers(claims, headers);
-    }
+    key_pair_scheme!(SENDGRID);
 
     fn key(&self, public_key: &[u8]) -> Result<Key, ConfigError> {
         let mistake = || {
@@ -352,10 +316,6 @@ impl Scheme for SendGrid {
     /// The `sg_event_id` of the body's one event, or a digest of every event's.
     fn event_id(&self, _headers: &HeaderMap, body: &[u8]) -> Option<String> {
         batch_event_id(body, "sg_event_id")
-    }
-
-    fn carries_timestamp(&self) -> bool {
-        true
     }
 }
 

@@ -145,11 +145,19 @@ use serde::Deserialize;
 use crate::error::ConfigError;
 use crate::rejection::Rejection;
 
+mod context;
 pub(crate) mod hmac;
 mod slack;
 mod standard;
 mod stripe;
 
+#[cfg(feature = "ecdsa")]
+pub use self::context::SendGrid;
+pub use self::context::{
+    Adyen, BodyHashJwt, Braintree, Contentful, HubSpot, Mailgun, Square, Trello, Twilio,
+};
+#[cfg(feature = "ed25519")]
+pub use self::context::{Discord, Telnyx};
 pub use self::hmac::HmacScheme;
 pub use self::slack::Slack;
 pub use self::standard::StandardWebhooks;

@@ -93,6 +93,11 @@ impl Request {
             .header("content-type", "application/json")
     }
 
+    /// A form POST to `url`.
+    pub(crate) fn form(url: &str, body: &str) -> Self {
+        Self::new("POST", url, body).header("content-type", "application/x-www-form-urlencoded")
+    }
+
     pub(crate) fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.append(
             HeaderName::from_bytes(name.as_bytes()).unwrap(),

@@ -1,6 +1,8 @@
 //! One header with a MAC of the raw body, and shared tokens.
 
-use crate::scheme::{Algorithm, Encoding, HmacScheme, SecretForm};
+use crate::scheme::{
+    Algorithm, DocuSign, Encoding, GitLab, HmacScheme, SecretForm, SetupHandshake, SharedToken,
+};
 use crate::WebhookVerify;
 
 /// `header: <prefix><hex HMAC-SHA256 of the raw body>`, the shape most of these share.
@@ -312,5 +314,189 @@ impl WebhookVerify<HmacScheme> {
             .with_separator(',')
             .with_event_id_header("x-webhook-id");
         Self::with_scheme(scheme, secret)
+    }
+
+    /// DocuSign Connect: `X-DocuSign-Signature-1` … `-N`, a base64 HMAC-SHA256 of the raw
+    /// body per active Connect key; any header that matches any configured key verifies.
+    /// Configure a second key with [`also_accept`](WebhookVerify::also_accept).
+    /// See <https://developers.docusign.com/platform/webhooks/connect/hmac/>.
+    ///
+    /// # Panics
+    ///
+    /// If the key is empty.
+    ///
+    /// ```
+    /// let layer = tower_webhook::WebhookVerify::docusign("Connect HMAC key");
+    /// ```
+    pub fn docusign(hmac_key: impl AsRef<[u8]>) -> WebhookVerify<DocuSign> {
+        WebhookVerify::with_scheme(DocuSign, hmac_key)
+    }
+
+    /// Asana: `X-Hook-Signature: <hex>` over the raw body, keyed with the secret Asana sent
+    /// in `X-Hook-Secret` when the webhook was made.
+    ///
+    /// The handshake (a request with `X-Hook-Secret` and no signature, answered 200 with
+    /// the same header) is answered only when that secret is one of the configured ones:
+    /// the layer must not confirm a secret it does not know. So receive the first handshake
+    /// where you can store the secret (a route without this layer), then configure it here;
+    /// Asana's later handshakes for the same webhook are answered by the layer.
+    /// See <https://developers.asana.com/docs/webhooks-guide>.
+    ///
+    /// # Panics
+    ///
+    /// If the secret is empty.
+    ///
+    /// ```
+    /// let layer = tower_webhook::WebhookVerify::asana("0b8ac6d2c7f0e0a4c5d1f2e3");
+    /// ```
+    pub fn asana(hook_secret: impl AsRef<[u8]>) -> WebhookVerify<SetupHandshake<HmacScheme>> {
+        let scheme = SetupHandshake::asana(hex_sha256("x-hook-signature", ""));
+        WebhookVerify::with_scheme(scheme, hook_secret)
+    }
+
+    /// Dropbox: `X-Dropbox-Signature: <hex>` over the raw body, keyed with the app secret.
+    /// The verification request, `GET ?challenge=<text>`, is answered with the challenge
+    /// (`text/plain`, `X-Content-Type-Options: nosniff`); Dropbox does not sign it.
+    /// See <https://www.dropbox.com/developers/reference/webhooks>.
+    ///
+    /// # Panics
+    ///
+    /// If the secret is empty.
+    ///
+    /// ```
+    /// let layer = tower_webhook::WebhookVerify::dropbox("app secret");
+    /// ```
+    pub fn dropbox(app_secret: impl AsRef<[u8]>) -> WebhookVerify<SetupHandshake<HmacScheme>> {
+        let scheme = SetupHandshake::dropbox(hex_sha256("x-dropbox-signature", ""));
+        WebhookVerify::with_scheme(scheme, app_secret)
+    }
+
+    /// Meta (WhatsApp Cloud API, Messenger, Instagram, Graph API): `X-Hub-Signature-256:
+    /// sha256=<hex>` over the raw body, keyed with the app secret.
+    ///
+    /// `verify_token` is the token you typed in the app dashboard: the subscription request,
+    /// `GET ?hub.mode=subscribe&hub.verify_token=<token>&hub.challenge=<text>`, is answered
+    /// with the challenge when the token is that one (compared in constant time). It signs
+    /// nothing, so a wrong token gets no answer and the request is refused as unsigned.
+    /// See <https://developers.facebook.com/docs/graph-api/webhooks/getting-started>.
+    ///
+    /// # Panics
+    ///
+    /// If the app secret is empty.
+    ///
+    /// ```
+    /// let layer = tower_webhook::WebhookVerify::meta("app secret", "my verify token");
+    /// ```
+    pub fn meta(
+        app_secret: impl AsRef<[u8]>,
+        verify_token: impl AsRef<[u8]>,
+    ) -> WebhookVerify<SetupHandshake<HmacScheme>> {
+        let scheme = hex_sha256("x-hub-signature-256", "sha256=");
+        let scheme = SetupHandshake::meta(scheme, verify_token.as_ref());
+        WebhookVerify::with_scheme(scheme, app_secret)
+    }
+
+    /// Telegram Bot API: the `secret_token` given to `setWebhook`, sent as is in
+    /// `X-Telegram-Bot-Api-Secret-Token`. Nothing is signed: the body is not protected.
+    /// Dedupe keys on the body's `update_id`.
+    /// See <https://core.telegram.org/bots/api#setwebhook>.
+    ///
+    /// # Panics
+    ///
+    /// If the token is empty.
+    ///
+    /// ```
+    /// let layer = tower_webhook::WebhookVerify::telegram("my_secret-token_123");
+    /// ```
+    pub fn telegram(secret_token: impl AsRef<[u8]>) -> WebhookVerify<SharedToken> {
+        let scheme =
+            SharedToken::header("x-telegram-bot-api-secret-token").with_event_id_field("update_id");
+        WebhookVerify::with_scheme(scheme, secret_token)
+    }
+
+    /// GitLab: the secret token sent as is in `X-Gitlab-Token` (nothing signed; dedupe keys
+    /// on `Idempotency-Key`), or, given a `whsec_` signing token, Standard Webhooks
+    /// signatures over `{webhook-id}.{webhook-timestamp}.{body}` with a 5-minute window.
+    /// See <https://docs.gitlab.com/user/project/integrations/webhooks/>.
+    ///
+    /// # Panics
+    ///
+    /// If the token is empty, or a `whsec_` token is not base64.
+    ///
+    /// ```
+    /// let layer = tower_webhook::WebhookVerify::gitlab("secret token");
+    /// let signed = tower_webhook::WebhookVerify::gitlab("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD");
+    /// ```
+    pub fn gitlab(token: impl AsRef<[u8]>) -> WebhookVerify<GitLab> {
+        WebhookVerify::with_scheme(GitLab::for_secret(token.as_ref()), token)
+    }
+
+    /// Cloudflare notifications: the webhook's secret sent as is in `cf-webhook-auth`.
+    /// Nothing is signed: the body is not protected.
+    /// See <https://developers.cloudflare.com/notifications/get-started/configure-webhooks/>.
+    ///
+    /// # Panics
+    ///
+    /// If the secret is empty.
+    ///
+    /// ```
+    /// let layer = tower_webhook::WebhookVerify::cloudflare("webhook secret");
+    /// ```
+    pub fn cloudflare(secret: impl AsRef<[u8]>) -> WebhookVerify<SharedToken> {
+        WebhookVerify::with_scheme(SharedToken::header("cf-webhook-auth"), secret)
+    }
+
+    /// Okta event hooks: the `Authorization` header's whole value as configured on the hook
+    /// (for example `Bearer <secret>`). Nothing is signed: the body is not protected. Dedupe
+    /// keys on the body's `eventId`.
+    ///
+    /// The one-time verification request, a `GET` with `X-Okta-Verification-Challenge`, is
+    /// answered `{"verification": <challenge>}` when its `Authorization` is the configured
+    /// one.
+    /// See <https://developer.okta.com/docs/concepts/event-hooks/>.
+    ///
+    /// # Panics
+    ///
+    /// If the value is empty.
+    ///
+    /// ```
+    /// let layer = tower_webhook::WebhookVerify::okta("Bearer my hook secret");
+    /// ```
+    pub fn okta(authorization: impl AsRef<[u8]>) -> WebhookVerify<SetupHandshake<SharedToken>> {
+        let token = SharedToken::header("authorization").with_event_id_field("eventId");
+        WebhookVerify::with_scheme(SetupHandshake::okta(token), authorization)
+    }
+
+    /// Postmark: HTTP Basic credentials set on the webhook, `Authorization: Basic
+    /// <base64>`, given here as `user:password` and compared whole. Nothing is signed: the
+    /// body is not protected.
+    /// See <https://postmarkapp.com/developer/webhooks/webhooks-overview>.
+    ///
+    /// # Panics
+    ///
+    /// If the credentials are empty.
+    ///
+    /// ```
+    /// let layer = tower_webhook::WebhookVerify::postmark("hooks:correct horse battery");
+    /// ```
+    pub fn postmark(user_password: impl AsRef<[u8]>) -> WebhookVerify<SharedToken> {
+        WebhookVerify::with_scheme(SharedToken::basic(), user_password)
+    }
+
+    /// Figma (webhooks V2): the passcode set on the webhook, in the JSON body's `passcode`.
+    /// The body itself is not signed: only the passcode is checked, so anyone who has seen
+    /// one delivery can send others. A body without a `passcode` string is refused (400).
+    /// Signing cannot put the passcode in a body: the sender writes it in the JSON.
+    /// See <https://www.figma.com/developers/api#webhooks_v2>.
+    ///
+    /// # Panics
+    ///
+    /// If the passcode is empty.
+    ///
+    /// ```
+    /// let layer = tower_webhook::WebhookVerify::figma("my passcode");
+    /// ```
+    pub fn figma(passcode: impl AsRef<[u8]>) -> WebhookVerify<SharedToken> {
+        WebhookVerify::with_scheme(SharedToken::body_field("passcode"), passcode)
     }
 }

@@ -145,11 +145,13 @@ use serde::Deserialize;
 use crate::error::ConfigError;
 use crate::rejection::Rejection;
 
+mod header;
 pub(crate) mod hmac;
 mod slack;
 mod standard;
 mod stripe;
 
+pub use self::header::{DocuSign, GitLab, SetupHandshake, SharedToken};
 pub use self::hmac::HmacScheme;
 pub use self::slack::Slack;
 pub use self::standard::StandardWebhooks;

@@ -1,6 +1,6 @@
 //! The presets of this family, for the interop check and the README's table.
 
-use crate::providers::{boxed, AnyVerify, Facts, Provider, Request};
+use crate::providers::{boxed, AnyVerify, Facts, Provider, Request, TOKEN_IN_HEADER};
 use tower_webhook::WebhookVerify;
 
 const DOCUMENTED: &str = "documented construction";
@@ -46,8 +46,29 @@ fn body_mac(
 
 pub(crate) fn providers() -> Vec<Provider> {
     let mut all = body_macs();
+    all.extend(handshakes());
+    all.extend(tokens());
     all.sort_by_key(|provider| provider.name);
     all
+}
+
+/// The facts of a shared token sent as is, with nothing signed.
+fn token(
+    header: &'static str,
+    dedupe_id: &'static str,
+    handshake: &'static str,
+    docs: &'static str,
+) -> Facts {
+    Facts {
+        header,
+        signed: TOKEN_IN_HEADER,
+        algorithm: "token compare",
+        window: "none",
+        dedupe_id,
+        handshake,
+        docs,
+        peer_package: DOCUMENTED,
+    }
 }
 
 /// The presets that are an `HmacScheme`.
@@ -367,6 +388,196 @@ fn body_macs() -> Vec<Provider> {
                 "https://developer.pagerduty.com/docs/verifying-webhook-signatures",
                 DOCUMENTED,
             ),
+        ),
+    ]
+}
+
+/// The presets whose setup handshake the layer answers, and DocuSign's numbered headers.
+fn handshakes() -> Vec<Provider> {
+    vec![
+        shared(
+            "asana",
+            |secret| boxed(WebhookVerify::asana(secret)),
+            "asana_hook_secret",
+            || {
+                Request::json(
+                    r#"{"events":[{"action":"changed","resource":{"gid":"1337","resource_type":"task"}}]}"#,
+                )
+            },
+            Facts {
+                handshake: "`X-Hook-Secret` echoed when it is a configured secret",
+                ..body_mac(
+                    "`X-Hook-Signature: <hex>`",
+                    "HMAC-SHA256, hex",
+                    "none",
+                    "https://developers.asana.com/docs/webhooks-guide",
+                    DOCUMENTED,
+                )
+            },
+        ),
+        shared(
+            "dropbox",
+            |secret| boxed(WebhookVerify::dropbox(secret)),
+            "dropbox_app_secret",
+            || {
+                Request::json(
+                    r#"{"list_folder":{"accounts":["dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc"]},"delta":{"users":[12345678]}}"#,
+                )
+            },
+            Facts {
+                handshake: "`GET ?challenge=` echoed",
+                ..body_mac(
+                    "`X-Dropbox-Signature: <hex>`",
+                    "HMAC-SHA256, hex",
+                    "none",
+                    "https://www.dropbox.com/developers/reference/webhooks",
+                    DOCUMENTED,
+                )
+            },
+        ),
+        shared(
+            "meta",
+            |secret| boxed(WebhookVerify::meta(secret, "meta verify token")),
+            "meta_app_secret",
+            || {
+                Request::json(
+                    r#"{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"field":"messages","value":{"messages":[{"id":"wamid.1","text":{"body":"\u00e9t\u00e9"}}]}}]}]}"#,
+                )
+            },
+            Facts {
+                handshake:
+                    "`GET ?hub.mode=subscribe` with the verify token: `hub.challenge` echoed",
+                ..body_mac(
+                    "`X-Hub-Signature-256: sha256=<hex>`",
+                    "HMAC-SHA256, hex",
+                    "none",
+                    "https://developers.facebook.com/docs/graph-api/webhooks/getting-started",
+                    DOCUMENTED,
+                )
+            },
+        ),
+        shared(
+            "docusign",
+            |secret| boxed(WebhookVerify::docusign(secret)),
+            "docusign_connect_key",
+            || {
+                Request::json(
+                    r#"{"event":"envelope-completed","apiVersion":"v2.1","generatedDateTime":"2024-01-31T12:00:00.000Z","data":{"envelopeId":"93be49ab-afa0-4adf-933c-f752070d71ec"}}"#,
+                )
+            },
+            body_mac(
+                "`X-DocuSign-Signature-1` … `-N: <base64>`, one per active key",
+                "HMAC-SHA256, base64",
+                "none",
+                "https://developers.docusign.com/platform/webhooks/connect/hmac/",
+                DOCUMENTED,
+            ),
+        ),
+    ]
+}
+
+/// The presets where the sender sends a shared token, not a signature.
+fn tokens() -> Vec<Provider> {
+    vec![
+        shared(
+            "telegram",
+            |secret| boxed(WebhookVerify::telegram(secret)),
+            "telegram_secret-token_42",
+            || Request::json(r#"{"update_id":10000,"message":{"message_id":1365,"text":"/start"}}"#),
+            token(
+                "`X-Telegram-Bot-Api-Secret-Token: <token>`",
+                "body `update_id`",
+                "none",
+                "https://core.telegram.org/bots/api#setwebhook",
+            ),
+        ),
+        shared(
+            "gitlab",
+            |secret| boxed(WebhookVerify::gitlab(secret)),
+            "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+            || {
+                Request::json(r#"{"object_kind":"push","ref":"refs/heads/main","checkout_sha":"da1560886d"}"#)
+                    .header("x-gitlab-event", "Push Hook")
+            },
+            Facts {
+                header: "`X-Gitlab-Token: <token>`; with a `whsec_` signing token, `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64>`",
+                signed: "token: nothing; signing token: `{id}.{timestamp}.{body}`",
+                algorithm: "token compare; HMAC-SHA256, base64",
+                window: "token: none; signing token: 5 min",
+                dedupe_id: "`Idempotency-Key`; signing token: `webhook-id`",
+                handshake: "none",
+                docs: "https://docs.gitlab.com/user/project/integrations/webhooks/",
+                peer_package: "standardwebhooks",
+            },
+        ),
+        shared(
+            "cloudflare",
+            |secret| boxed(WebhookVerify::cloudflare(secret)),
+            "cloudflare-webhook-secret",
+            || {
+                Request::json(
+                    r#"{"name":"Origin monitoring","text":"Origin unreachable","data":{"zone":"example.com"},"ts":1706702400}"#,
+                )
+            },
+            token(
+                "`cf-webhook-auth: <secret>`",
+                "none",
+                "none",
+                "https://developers.cloudflare.com/notifications/get-started/configure-webhooks/",
+            ),
+        ),
+        shared(
+            "okta",
+            |secret| boxed(WebhookVerify::okta(secret)),
+            "Bearer okta-hook-secret",
+            || {
+                Request::json(
+                    r#"{"eventType":"com.okta.event_hook","eventId":"b5a188b9-5ece-4636-b041-482ffda96311","data":{"events":[{"uuid":"f8ba6e1a","eventType":"user.session.start"}]}}"#,
+                )
+            },
+            token(
+                "`Authorization: <configured value>`",
+                "body `eventId`",
+                "`GET` with `X-Okta-Verification-Challenge` and the token: `{\"verification\": ...}`",
+                "https://developer.okta.com/docs/concepts/event-hooks/",
+            ),
+        ),
+        shared(
+            "postmark",
+            |secret| boxed(WebhookVerify::postmark(secret)),
+            "hooks:correct horse battery",
+            || {
+                Request::json(
+                    r#"{"RecordType":"Delivery","MessageID":"883953f4-6105-42a2-a16a-77a8eac79483","Recipient":"john@example.com"}"#,
+                )
+            },
+            token(
+                "`Authorization: Basic <base64 of user:password>`",
+                "none",
+                "none",
+                "https://postmarkapp.com/developer/webhooks/webhooks-overview",
+            ),
+        ),
+        shared(
+            "figma",
+            |secret| boxed(WebhookVerify::figma(secret)),
+            "figma-passcode",
+            // The passcode stands last, so that the interop check's changed byte is in it:
+            // the rest of the body is not protected.
+            || {
+                Request::json(
+                    r#"{"event_type":"PING","file_key":"Ek1C3v4MqJ","webhook_id":"22","passcode":"figma-passcode"}"#,
+                )
+            },
+            Facts {
+                signed: "nothing (a token in the body)",
+                ..token(
+                    "body field `passcode`",
+                    "none",
+                    "none",
+                    "https://www.figma.com/developers/api#webhooks_v2",
+                )
+            },
         ),
     ]
 }

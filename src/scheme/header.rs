@@ -187,6 +187,62 @@ fn event_id(
     }
 }
 
+/// The methods of [`Scheme`] but the handshakes, handed to the scheme `self.$inner()`.
+macro_rules! delegate_to {
+    ($inner:ident) => {
+        fn parse(&self, request: &RequestHead<'_>) -> Result<Claims, Rejection> {
+            self.$inner().parse(request)
+        }
+
+        fn signed_content(
+            &self,
+            request: &RequestHead<'_>,
+            claims: &mut Claims,
+            body: &[u8],
+            content: &mut SignedContent,
+        ) -> Result<(), Rejection> {
+            self.$inner().signed_content(request, claims, body, content)
+        }
+
+        fn algorithm(&self) -> Algorithm {
+            self.$inner().algorithm()
+        }
+
+        fn write_headers(&self, claims: &Claims, headers: &mut HeaderMap) {
+            self.$inner().write_headers(claims, headers);
+        }
+
+        fn key(&self, secret: &[u8]) -> Result<Key, ConfigError> {
+            self.$inner().key(secret)
+        }
+
+        fn event_id(&self, headers: &HeaderMap, body: &[u8]) -> Option<String> {
+            self.$inner().event_id(headers, body)
+        }
+
+        fn carries_timestamp(&self) -> bool {
+            self.$inner().carries_timestamp()
+        }
+
+        fn carries_id(&self) -> bool {
+            self.$inner().carries_id()
+        }
+
+        fn verified_response(
+            &self,
+            request: &RequestHead<'_>,
+            body: &[u8],
+            key: &Key,
+        ) -> Option<http::Response<bytes::Bytes>> {
+            self.$inner().verified_response(request, body, key)
+        }
+
+        fn signs_url(&self) -> bool {
+            self.$inner().signs_url()
+        }
+    };
+}
+
 const DOCUSIGN_PREFIX: &str = "x-docusign-signature-";
 
 /// DocuSign Connect: `X-DocuSign-Signature-1` … `X-DocuSign-Signature-N`, each a base64
@@ -229,9 +285,10 @@ impl Scheme for DocuSign {
     }
 }
 
-/// GitLab: the secret token in `X-Gitlab-Token`, or, when the configured secret is a
-/// `whsec_` signing token, [Standard Webhooks](StandardWebhooks) signatures. The first
-/// secret chooses; secrets added with
+/// GitLab: the secret token in `X-Gitlab-Token` (dedupe keys on `Idempotency-Key`, which
+/// stays the same over retries), or, when the configured secret is a `whsec_` signing
+/// token, [Standard Webhooks](StandardWebhooks) signatures (dedupe keys on the signed
+/// `webhook-id`). The first secret chooses; secrets added with
 /// [`also_accept`](crate::WebhookVerify::also_accept) are read the same way.
 #[derive(Debug, Clone)]
 pub struct GitLab(GitLabMode);
@@ -263,45 +320,7 @@ impl GitLab {
 }
 
 impl Scheme for GitLab {
-    fn parse(&self, request: &RequestHead<'_>) -> Result<Claims, Rejection> {
-        self.scheme().parse(request)
-    }
-
-    fn signed_content(
-        &self,
-        request: &RequestHead<'_>,
-        claims: &mut Claims,
-        body: &[u8],
-        content: &mut SignedContent,
-    ) -> Result<(), Rejection> {
-        self.scheme().signed_content(request, claims, body, content)
-    }
-
-    fn algorithm(&self) -> Algorithm {
-        self.scheme().algorithm()
-    }
-
-    fn write_headers(&self, claims: &Claims, headers: &mut HeaderMap) {
-        self.scheme().write_headers(claims, headers);
-    }
-
-    fn key(&self, secret: &[u8]) -> Result<Key, ConfigError> {
-        self.scheme().key(secret)
-    }
-
-    /// `Idempotency-Key`, which stays the same over retries, for the token; the signed
-    /// `webhook-id` when signing.
-    fn event_id(&self, headers: &HeaderMap, body: &[u8]) -> Option<String> {
-        self.scheme().event_id(headers, body)
-    }
-
-    fn carries_timestamp(&self) -> bool {
-        self.scheme().carries_timestamp()
-    }
-
-    fn carries_id(&self) -> bool {
-        self.scheme().carries_id()
-    }
+    delegate_to!(scheme);
 }
 
 /// A scheme whose provider's setup handshake the layer answers: Asana's `X-Hook-Secret`,
@@ -382,6 +401,10 @@ fn asana_answer(request: &RequestHead<'_>, keys: &[Key]) -> Option<http::Respons
 }
 
 impl<S: Scheme> SetupHandshake<S> {
+    fn inner(&self) -> &S {
+        &self.scheme
+    }
+
     /// Okta: a `GET` with `X-Okta-Verification-Challenge`, answered
     /// `{"verification": <challenge>}` only when the request's token verifies.
     fn okta_answer(
@@ -472,43 +495,7 @@ fn percent_decode(text: &str) -> Option<String> {
 }
 
 impl<S: Scheme> Scheme for SetupHandshake<S> {
-    fn parse(&self, request: &RequestHead<'_>) -> Result<Claims, Rejection> {
-        self.scheme.parse(request)
-    }
-
-    fn signed_content(
-        &self,
-        request: &RequestHead<'_>,
-        claims: &mut Claims,
-        body: &[u8],
-        content: &mut SignedContent,
-    ) -> Result<(), Rejection> {
-        self.scheme.signed_content(request, claims, body, content)
-    }
-
-    fn algorithm(&self) -> Algorithm {
-        self.scheme.algorithm()
-    }
-
-    fn write_headers(&self, claims: &Claims, headers: &mut HeaderMap) {
-        self.scheme.write_headers(claims, headers);
-    }
-
-    fn key(&self, secret: &[u8]) -> Result<Key, ConfigError> {
-        self.scheme.key(secret)
-    }
-
-    fn event_id(&self, headers: &HeaderMap, body: &[u8]) -> Option<String> {
-        self.scheme.event_id(headers, body)
-    }
-
-    fn carries_timestamp(&self) -> bool {
-        self.scheme.carries_timestamp()
-    }
-
-    fn carries_id(&self) -> bool {
-        self.scheme.carries_id()
-    }
+    delegate_to!(inner);
 
     fn setup_response(
         &self,
@@ -521,19 +508,6 @@ impl<S: Scheme> Scheme for SetupHandshake<S> {
             Setup::Meta(verify_token) => meta_answer(request, verify_token),
             Setup::Okta => self.okta_answer(request, keys),
         }
-    }
-
-    fn verified_response(
-        &self,
-        request: &RequestHead<'_>,
-        body: &[u8],
-        key: &Key,
-    ) -> Option<http::Response<bytes::Bytes>> {
-        self.scheme.verified_response(request, body, key)
-    }
-
-    fn signs_url(&self) -> bool {
-        self.scheme.signs_url()
     }
 }
 

@@ -146,6 +146,7 @@ use crate::error::ConfigError;
 use crate::rejection::Rejection;
 
 mod context;
+mod header;
 pub(crate) mod hmac;
 mod slack;
 mod standard;
@@ -158,6 +159,7 @@ pub use self::context::{
 };
 #[cfg(feature = "ed25519")]
 pub use self::context::{Discord, Telnyx};
+pub use self::header::{DocuSign, GitLab, SetupHandshake, SharedToken};
 pub use self::hmac::HmacScheme;
 pub use self::slack::Slack;
 pub use self::standard::StandardWebhooks;

@@ -84,7 +84,14 @@ fn check(provider: &Provider, peers: &mut Peers) -> Result<(), String> {
     // The crate signs; each peer verifies it, and refuses it with one byte changed.
     let signer = (provider.signer)(&provider.sign_secret);
     let mut request = (provider.request)();
+    let unsigned = request.headers.clone();
     signer.sign(&mut request, now, "evt_interop_1");
+    let written: Vec<String> = request
+        .headers
+        .iter()
+        .filter(|(name, value)| unsigned.get(*name) != Some(*value))
+        .map(|(name, _)| name.as_str().to_owned())
+        .collect();
     for peer in peers.all() {
         let answer = peer.ask(&peer_request(
             "verify",
@@ -100,7 +107,7 @@ fn check(provider: &Provider, peers: &mut Peers) -> Result<(), String> {
         if answer["ok"] != json!(true) {
             return Err(format!("{name} refused what the crate signed: {answer}"));
         }
-        let tampered = request.with_body_byte_changed();
+        let tampered = changed(provider, &request, &written);
         let answer = peer.ask(&peer_request(
             "verify",
             provider,
@@ -137,8 +144,11 @@ fn check(provider: &Provider, peers: &mut Peers) -> Result<(), String> {
         if let Err(rejection) = verify.verify(&request, now) {
             return Err(format!("the crate refused what {name} signed: {rejection}"));
         }
+        let written: Vec<String> = signed
+            .as_object()
+            .map_or_else(Vec::new, |headers| headers.keys().cloned().collect());
         if verify
-            .verify(&request.with_body_byte_changed(), now)
+            .verify(&changed(provider, &request, &written), now)
             .is_ok()
         {
             return Err(format!(
@@ -161,6 +171,16 @@ fn check(provider: &Provider, peers: &mut Peers) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// The request with one byte changed where the sender's proof covers it: the body, or,
+/// for a token in a header (which covers nothing), the token in the `written` headers.
+fn changed(provider: &Provider, request: &Request, written: &[String]) -> Request {
+    if provider.facts.signed == providers::TOKEN_IN_HEADER {
+        request.with_header_byte_changed(written)
+    } else {
+        request.with_body_byte_changed()
+    }
 }
 
 fn peer_request(

@@ -148,12 +148,12 @@ use crate::rejection::Rejection;
 pub(crate) mod hmac;
 mod slack;
 mod standard;
-mod stripe;
+mod timestamped;
 
 pub use self::hmac::HmacScheme;
 pub use self::slack::Slack;
 pub use self::standard::StandardWebhooks;
-pub use self::stripe::Stripe;
+pub use self::timestamped::{PairScheme, StandardVariant, Stripe, TemplateScheme};
 pub use crate::key::{Algorithm, Key, Signature};
 
 /// A webhook signing scheme: where a provider puts its signature, what it signs, and with

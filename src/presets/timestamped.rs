@@ -37,6 +37,7 @@ impl WebhookVerify<HmacScheme> {
 
     /// Persona: `Persona-Signature: t=<s>,v1=<hex>` over `{t}.{body}`, within 5 minutes;
     /// while a secret rotates Persona sends a space-separated group per secret, each tried.
+    /// The event's `data.id` for dedupe.
     /// See <https://docs.withpersona.com/docs/webhooks-best-practices>.
     ///
     /// # Panics

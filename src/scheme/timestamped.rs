@@ -27,6 +27,8 @@ pub(crate) enum EventIdAt {
     Body(&'static str),
     /// A header (not signed).
     Header(HeaderName),
+    /// The `id` of the body's top-level `data` object (Persona's `{"data": {"id": ...}}`).
+    DataId,
 }
 
 impl EventIdAt {
@@ -35,6 +37,18 @@ impl EventIdAt {
             Self::Nowhere => None,
             Self::Body(field) => body_field_id(body, field),
             Self::Header(name) => valid_event_id(headers.get(name)?.to_str().ok()?.to_owned()),
+            Self::DataId => {
+                #[derive(serde::Deserialize)]
+                struct Envelope {
+                    data: Data,
+                }
+                #[derive(serde::Deserialize)]
+                struct Data {
+                    id: String,
+                }
+                let envelope: Envelope = serde_json::from_slice(body).ok()?;
+                valid_event_id(envelope.data.id)
+            }
         }
     }
 }
@@ -142,9 +156,9 @@ impl PairScheme {
     pub(crate) fn persona() -> Self {
         Self {
             groups: true,
+            event_id: EventIdAt::DataId,
             ..Self::stripe_shaped(HeaderName::from_static("persona-signature"))
         }
-        .with_event_id(EventIdAt::Nowhere)
     }
 
     pub(crate) fn workos() -> Self {

@@ -95,7 +95,7 @@ fn pair_presets() -> Vec<Provider> {
                 signed: "`{t}.{body}`",
                 algorithm: "HMAC-SHA256, hex",
                 window: "5 min",
-                dedupe_id: "none",
+                dedupe_id: "body `data.id`",
                 handshake: "none",
                 docs: "https://docs.withpersona.com/docs/webhooks-best-practices",
                 peer_package: DOCUMENTED,

@@ -187,86 +187,113 @@ fn millis(offset: i64) -> String {
     ((NOW as i64 + offset) * 1000).to_string()
 }
 
+/// A delivery: its headers and body.
+type Delivery = (Vec<(&'static str, String)>, Vec<u8>);
+
+/// For each `(timestamp, kind)`, sends what `delivery(timestamp)` builds through `layer`
+/// and checks the rejection kind (`None`: accepted).
+async fn check_window<S: Scheme + Clone>(
+    layer: WebhookVerify<S>,
+    cases: &[(String, Option<&str>)],
+    delivery: impl Fn(&str) -> Delivery,
+) {
+    for (timestamp, kind) in cases {
+        let (headers, body) = delivery(timestamp);
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let got = answer(layer.clone(), &headers, &body).await;
+        assert_eq!(got.1.as_deref(), *kind, "{timestamp}: {}", got.2);
+    }
+}
+
+/// Cases of RFC 3339 timestamps.
+fn texts(cases: &[(&str, Option<&'static str>)]) -> Vec<(String, Option<&'static str>)> {
+    cases
+        .iter()
+        .map(|(t, kind)| (t.to_string(), *kind))
+        .collect()
+}
+
 #[tokio::test]
 async fn workos_window_is_180_seconds_in_milliseconds() {
     let secret = "workos secret";
-    let layer = WebhookVerify::workos(secret);
-    for (offset, kind) in [
-        (0, None),
-        (-179, None),
-        (179, None),
-        (-181, Some("TimestampTooOld")),
-        (181, Some("TimestampTooNew")),
-    ] {
-        let t = millis(offset);
-        let header = format!("t={t}, v1={}", hex_mac(secret, &[t.as_bytes(), b".", BODY]));
-        let got = answer(layer.clone(), &[("workos-signature", &header)], BODY).await;
-        assert_eq!(got.1.as_deref(), kind, "{offset}: {}", got.2);
-    }
+    let cases = [
+        (millis(0), None),
+        (millis(-179), None),
+        (millis(179), None),
+        (millis(-181), Some("TimestampTooOld")),
+        (millis(181), Some("TimestampTooNew")),
+    ];
+    check_window(WebhookVerify::workos(secret), &cases, |t| {
+        let signature = hex_mac(secret, &[t.as_bytes(), b".", BODY]);
+        let header = format!("t={t}, v1={signature}");
+        (vec![("workos-signature", header)], BODY.to_vec())
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn webflow_window_is_5_minutes_in_milliseconds() {
     let secret = "webflow secret";
-    let layer = WebhookVerify::webflow(secret);
-    for (offset, kind) in [
-        (0, None),
-        (-301, Some("TimestampTooOld")),
-        (301, Some("TimestampTooNew")),
-    ] {
-        let t = millis(offset);
+    let cases = [
+        (millis(0), None),
+        (millis(-301), Some("TimestampTooOld")),
+        (millis(301), Some("TimestampTooNew")),
+    ];
+    check_window(WebhookVerify::webflow(secret), &cases, |t| {
         let signature = hex_mac(secret, &[t.as_bytes(), b":", BODY]);
-        let headers = [
-            ("x-webflow-signature", signature.as_str()),
-            ("x-webflow-timestamp", t.as_str()),
+        let headers = vec![
+            ("x-webflow-signature", signature),
+            ("x-webflow-timestamp", t.to_owned()),
         ];
-        let got = answer(layer.clone(), &headers, BODY).await;
-        assert_eq!(got.1.as_deref(), kind, "{offset}: {}", got.2);
-    }
+        (headers, BODY.to_vec())
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn zendesk_signs_the_iso_8601_text_as_sent() {
     let secret = "zendesk secret";
-    let layer = WebhookVerify::zendesk(secret);
-    for (timestamp, kind) in [
+    let cases = texts(&[
         (NOW_RFC3339, None),
         ("2023-11-14T14:13:20-08:00", None),
         ("2023-11-14T22:08:19Z", Some("TimestampTooOld")),
         ("2023-11-14T22:18:21.5Z", Some("TimestampTooNew")),
         ("2023-11-14 22:13:20", Some("InvalidTimestamp")),
-    ] {
-        let signature = base64_mac(secret, &[timestamp.as_bytes(), BODY]);
-        let headers = [
-            ("x-zendesk-webhook-signature", signature.as_str()),
-            ("x-zendesk-webhook-signature-timestamp", timestamp),
+    ]);
+    check_window(WebhookVerify::zendesk(secret), &cases, |t| {
+        let headers = vec![
+            (
+                "x-zendesk-webhook-signature",
+                base64_mac(secret, &[t.as_bytes(), BODY]),
+            ),
+            ("x-zendesk-webhook-signature-timestamp", t.to_owned()),
         ];
-        let got = answer(layer.clone(), &headers, BODY).await;
-        assert_eq!(got.1.as_deref(), kind, "{timestamp}: {}", got.2);
-    }
+        (headers, BODY.to_vec())
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn twitch_window_is_10_minutes() {
     let secret = "twitch subscription secret";
-    let layer = WebhookVerify::twitch(secret);
-    for (timestamp, kind) in [
+    let cases = texts(&[
         ("2023-11-14T22:03:21.000000001Z", None),
         ("2023-11-14T22:03:19.999999999Z", Some("TimestampTooOld")),
         ("2023-11-14T22:23:20.100Z", Some("TimestampTooNew")),
-    ] {
-        let signature = format!(
-            "sha256={}",
-            hex_mac(secret, &[b"id-1", timestamp.as_bytes(), BODY])
-        );
-        let headers = [
-            ("twitch-eventsub-message-id", "id-1"),
-            ("twitch-eventsub-message-timestamp", timestamp),
-            ("twitch-eventsub-message-signature", signature.as_str()),
+    ]);
+    check_window(WebhookVerify::twitch(secret), &cases, |t| {
+        let signature = hex_mac(secret, &[b"id-1", t.as_bytes(), BODY]);
+        let headers = vec![
+            ("twitch-eventsub-message-id", "id-1".to_owned()),
+            ("twitch-eventsub-message-timestamp", t.to_owned()),
+            (
+                "twitch-eventsub-message-signature",
+                format!("sha256={signature}"),
+            ),
         ];
-        let got = answer(layer.clone(), &headers, BODY).await;
-        assert_eq!(got.1.as_deref(), kind, "{timestamp}: {}", got.2);
-    }
+        (headers, BODY.to_vec())
+    })
+    .await;
 }
 
 // ---------------------------------------------------------------- Linear
@@ -278,18 +305,17 @@ fn linear_body(timestamp: &str) -> Vec<u8> {
 #[tokio::test]
 async fn linear_checks_the_signed_body_timestamp() {
     let secret = "lin_wh_secret";
-    let layer = WebhookVerify::linear(secret);
-    for (timestamp, kind) in [
+    let cases = [
         (millis(0), None),
         (millis(-59), None),
         (millis(-61), Some("TimestampTooOld")),
         (millis(61), Some("TimestampTooNew")),
-    ] {
-        let body = linear_body(&timestamp);
-        let signature = hex_mac(secret, &[&body]);
-        let got = answer(layer.clone(), &[("linear-signature", &signature)], &body).await;
-        assert_eq!(got.1.as_deref(), kind, "{timestamp}: {}", got.2);
-    }
+    ];
+    check_window(WebhookVerify::linear(secret), &cases, |t| {
+        let body = linear_body(t);
+        (vec![("linear-signature", hex_mac(secret, &[&body]))], body)
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -382,22 +408,24 @@ async fn box_reads_both_signature_headers_with_both_keys() {
 
 #[tokio::test]
 async fn box_window_is_10_minutes_on_the_rfc_3339_timestamp() {
-    let layer = WebhookVerify::r#box("primary");
-    for (timestamp, kind) in [
+    let cases = texts(&[
         ("2023-11-14T14:04:00-08:00", None),
         ("2023-11-14T22:03:19Z", Some("TimestampTooOld")),
         ("2023-11-14T22:23:21Z", Some("TimestampTooNew")),
-    ] {
-        let signature = base64_mac("primary", &[BODY, timestamp.as_bytes()]);
-        let headers = [
-            ("box-delivery-timestamp", timestamp),
-            ("box-signature-version", "1"),
-            ("box-signature-algorithm", "HmacSHA256"),
-            ("box-signature-primary", signature.as_str()),
+    ]);
+    check_window(WebhookVerify::r#box("primary"), &cases, |t| {
+        let headers = vec![
+            ("box-delivery-timestamp", t.to_owned()),
+            ("box-signature-version", "1".to_owned()),
+            ("box-signature-algorithm", "HmacSHA256".to_owned()),
+            (
+                "box-signature-primary",
+                base64_mac("primary", &[BODY, t.as_bytes()]),
+            ),
         ];
-        let got = answer(layer.clone(), &headers, BODY).await;
-        assert_eq!(got.1.as_deref(), kind, "{timestamp}: {}", got.2);
-    }
+        (headers, BODY.to_vec())
+    })
+    .await;
 }
 
 // ---------------------------------------------------------------- forms of secrets and headers

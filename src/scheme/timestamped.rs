@@ -294,7 +294,7 @@ pub(crate) enum Handshake {
 ///
 /// Each signature header is optional as long as one is present (Box's primary and
 /// secondary). Built by the presets: [`WebhookVerify::zoom`](crate::WebhookVerify::zoom),
-/// [`twitch`](crate::WebhookVerify::twitch), [`r#box`](crate::WebhookVerify::r#box),
+/// [`twitch`](crate::WebhookVerify::twitch), [`zendesk`](crate::WebhookVerify::zendesk),
 /// [`linear`](crate::WebhookVerify::linear)...
 #[derive(Debug, Clone)]
 pub struct TemplateScheme {

@@ -210,7 +210,7 @@ where
                 let config = reservation.owner();
                 let dedupe = config.dedupe.as_ref().expect("a dedupe key needs dedupe");
                 let handler = async move { inner.call(request).await };
-                let remember = config.tolerance.max(config.scheme.retry_period());
+                let remember = config.tolerance.max(config.retry_period);
                 let outcome = dedupe.run_once(key, remember, handler).await?;
                 Ok(match outcome {
                     Outcome::Handled(response) => response.map(ResponseBody::inner),

@@ -18,8 +18,8 @@ use crate::key::Key;
 use crate::rejection::{Rejection, RejectionKind};
 use crate::report::RejectionLog;
 use crate::scheme::{
-    unix_seconds, Claims, Encoding, HmacScheme, PublicUrl, RequestHead, Scheme, SignedContent,
-    Slack, StandardWebhooks, Stripe, MAX_SIGNATURES,
+    unix_seconds, Claims, Encoding, EventShape, HmacScheme, Location, PublicUrl, RequestHead,
+    Scheme, SignedContent, Slack, StandardWebhooks, Stripe, MAX_SIGNATURES,
 };
 use crate::verified::Verified;
 
@@ -29,6 +29,16 @@ pub const DEFAULT_MAX_BODY_SIZE: usize = 2 * 1024 * 1024;
 /// The body limit of [`WebhookVerify::github`]: 25 MiB, since GitHub sends payloads of up
 /// to 25 MB.
 pub const GITHUB_MAX_BODY_SIZE: usize = 25 * 1024 * 1024;
+
+/// `n` hours, for the providers' retry periods.
+pub(crate) const fn hours(n: u64) -> Duration {
+    Duration::from_secs(n * 3600)
+}
+
+/// `n` days, for the providers' retry periods.
+pub(crate) const fn days(n: u64) -> Duration {
+    hours(24 * n)
+}
 
 /// The default timestamp tolerance, in both directions: 5 minutes.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(5 * 60);
@@ -80,6 +90,8 @@ pub(crate) struct Config<S> {
     pub(crate) budget: BufferBudget,
     public_url: Option<PublicUrl>,
     handshakes: bool,
+    event_shape: EventShape,
+    pub(crate) retry_period: Duration,
     log: Arc<RejectionLog>,
 }
 
@@ -115,7 +127,16 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::github("It's a Secret to Everybody");
     /// ```
     pub fn github(secret: impl AsRef<[u8]>) -> Self {
-        Self::with_scheme(HmacScheme::github(), secret).max_body_size(GITHUB_MAX_BODY_SIZE)
+        Self::with_scheme(HmacScheme::github(), secret)
+            .max_body_size(GITHUB_MAX_BODY_SIZE)
+            .event_shape(EventShape::new(
+                Location::Header("x-github-delivery"),
+                Location::Header("x-github-event"),
+                Location::Body(""),
+            ))
+            // GitHub does not retry by itself, but a delivery can be redelivered, with the
+            // same `X-GitHub-Delivery`, for 3 days.
+            .retry_period(days(3))
     }
 
     /// Shopify: `X-Shopify-Hmac-Sha256: <base64>` over the raw body.
@@ -130,6 +151,13 @@ impl WebhookVerify<HmacScheme> {
     /// ```
     pub fn shopify(secret: impl AsRef<[u8]>) -> Self {
         Self::with_scheme(HmacScheme::shopify(), secret)
+            .event_shape(EventShape::new(
+                Location::Header("x-shopify-webhook-id"),
+                Location::Header("x-shopify-topic"),
+                Location::Body(""),
+            ))
+            // Shopify retries 8 times over 4 hours.
+            .retry_period(hours(4))
     }
 
     /// Stripe: `Stripe-Signature: t=<ts>,v1=<hex>` over `{t}.{body}`, with a timestamp
@@ -144,6 +172,13 @@ impl WebhookVerify<HmacScheme> {
     /// ```
     pub fn stripe(secret: impl AsRef<[u8]>) -> WebhookVerify<Stripe> {
         WebhookVerify::with_scheme(Stripe, secret)
+            .event_shape(EventShape::new(
+                Location::Body("id"),
+                Location::Body("type"),
+                Location::Body("data"),
+            ))
+            // Stripe retries for up to 3 days.
+            .retry_period(days(3))
     }
 
     /// Slack: `X-Slack-Signature: v0=<hex>` over `v0:{timestamp}:{body}`, with a
@@ -279,6 +314,7 @@ impl<S: Scheme + Clone> WebhookVerify<S> {
     /// ```
     pub fn try_with_scheme(scheme: S, secret: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
         let key = scheme.key(secret.as_ref())?;
+        let (event_shape, retry_period) = (scheme.event_shape(), scheme.retry_period());
         Ok(Self {
             config: Config {
                 scheme,
@@ -291,6 +327,8 @@ impl<S: Scheme + Clone> WebhookVerify<S> {
                 budget: BufferBudget::default(),
                 public_url: None,
                 handshakes: true,
+                event_shape,
+                retry_period,
                 log: Arc::default(),
             },
         })
@@ -453,6 +491,36 @@ impl<S: Scheme + Clone> WebhookVerify<S> {
     /// ```
     pub fn public_url(mut self, url: &str) -> Self {
         self.config.public_url = Some(configured(PublicUrl::parse(url)));
+        self
+    }
+
+    /// Where the provider puts an event's id, type and payload, which
+    /// [`WebhookEvent`](crate::WebhookEvent) reads (default: the scheme's
+    /// [`event_shape`](Scheme::event_shape); each preset sets its provider's).
+    ///
+    /// ```
+    /// use tower_webhook::scheme::{EventShape, Location};
+    /// let layer = tower_webhook::WebhookVerify::new("secret").event_shape(EventShape::new(
+    ///     Location::Header("x-acme-delivery"),
+    ///     Location::Body("event"),
+    ///     Location::Body("data"),
+    /// ));
+    /// ```
+    pub fn event_shape(mut self, shape: EventShape) -> Self {
+        self.config.event_shape = shape;
+        self
+    }
+
+    /// How long the sender retries a delivery it got no 2xx for, so that
+    /// [dedupe](Self::dedupe) remembers a handled event at least that long (default: the
+    /// scheme's [`retry_period`](Scheme::retry_period); each preset sets its provider's).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let layer = tower_webhook::WebhookVerify::new("secret").retry_period(Duration::from_secs(24 * 3600));
+    /// ```
+    pub fn retry_period(mut self, period: Duration) -> Self {
+        self.config.retry_period = period;
         self
     }
 
@@ -753,7 +821,7 @@ impl<S: Scheme> Config<S> {
         }
         crate::report::verified();
         let timestamp = claims.timestamp.map(unix_seconds);
-        let shape = self.scheme.event_shape();
+        let shape = self.event_shape;
         Ok(Verified::new(body, key_index, claims.id, timestamp, shape))
     }
 

@@ -2,8 +2,8 @@ use http::{HeaderMap, HeaderName};
 
 use super::{
     body_field_id, check_signature_count, decode_signature, encode_signature, header_value,
-    valid_event_id, Algorithm, Claims, Encoding, EventShape, Key, Location, RequestHead, Scheme,
-    SecretForm, MAX_SIGNATURES,
+    valid_event_id, Algorithm, Claims, Encoding, Key, RequestHead, Scheme, SecretForm,
+    MAX_SIGNATURES,
 };
 use crate::error::ConfigError;
 use crate::rejection::Rejection;
@@ -47,8 +47,6 @@ pub struct HmacScheme {
     event_id_header: Option<HeaderName>,
     /// The body's top-level field holding the event id, where it is not `id`.
     event_id_field: &'static str,
-    event_shape: EventShape,
-    retry_period: std::time::Duration,
 }
 
 impl HmacScheme {
@@ -63,8 +61,6 @@ impl HmacScheme {
             secret_form: SecretForm::Raw,
             event_id_header: None,
             event_id_field: "id",
-            event_shape: EventShape::ENVELOPE,
-            retry_period: std::time::Duration::ZERO,
         }
     }
 
@@ -74,14 +70,6 @@ impl HmacScheme {
             .with_header("x-hub-signature-256")
             .with_prefix("sha256=")
             .with_event_id_header("x-github-delivery")
-            .with_event_shape(EventShape::new(
-                Location::Header("x-github-delivery"),
-                Location::Header("x-github-event"),
-                Location::Body(""),
-            ))
-            // GitHub does not retry on its own, but a delivery can be redelivered, with
-            // the same `X-GitHub-Delivery`, for 3 days.
-            .with_retry_period(std::time::Duration::from_secs(3 * 24 * 3600))
     }
 
     /// Shopify: `X-Shopify-Hmac-Sha256: <base64>`.
@@ -90,13 +78,6 @@ impl HmacScheme {
             .with_header("x-shopify-hmac-sha256")
             .with_encoding(Encoding::Base64)
             .with_event_id_header("x-shopify-webhook-id")
-            .with_event_shape(EventShape::new(
-                Location::Header("x-shopify-webhook-id"),
-                Location::Header("x-shopify-topic"),
-                Location::Body(""),
-            ))
-            // Shopify retries 8 times over 4 hours.
-            .with_retry_period(std::time::Duration::from_secs(4 * 3600))
     }
 
     /// The header that carries the signature.
@@ -155,20 +136,6 @@ impl HmacScheme {
     /// The body's top-level field that holds the event id for dedupe (default `id`).
     pub fn with_event_id_field(mut self, field: &'static str) -> Self {
         self.event_id_field = field;
-        self
-    }
-
-    /// Where the provider puts the event's id, type and payload (default: the `{id, type,
-    /// payload}` envelope).
-    pub fn with_event_shape(mut self, shape: EventShape) -> Self {
-        self.event_shape = shape;
-        self
-    }
-
-    /// How long the provider retries a delivery (see
-    /// [`Scheme::retry_period`](super::Scheme::retry_period)).
-    pub fn with_retry_period(mut self, period: std::time::Duration) -> Self {
-        self.retry_period = period;
         self
     }
 
@@ -233,14 +200,6 @@ impl Scheme for HmacScheme {
             }
             None => body_field_id(body, self.event_id_field),
         }
-    }
-
-    fn event_shape(&self) -> EventShape {
-        self.event_shape
-    }
-
-    fn retry_period(&self) -> std::time::Duration {
-        self.retry_period
     }
 
     fn write_headers(&self, claims: &Claims, headers: &mut HeaderMap) {

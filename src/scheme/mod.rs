@@ -150,7 +150,7 @@ mod header;
 pub(crate) mod hmac;
 mod slack;
 mod standard;
-mod stripe;
+mod timestamped;
 
 #[cfg(feature = "ecdsa")]
 pub use self::context::SendGrid;
@@ -163,7 +163,7 @@ pub use self::header::{DocuSign, GitLab, SetupHandshake, SharedToken};
 pub use self::hmac::HmacScheme;
 pub use self::slack::Slack;
 pub use self::standard::StandardWebhooks;
-pub use self::stripe::Stripe;
+pub use self::timestamped::{PairScheme, StandardVariant, Stripe, TemplateScheme};
 pub use crate::key::{Algorithm, Key, Signature};
 
 /// A webhook signing scheme: where a provider puts its signature, what it signs, and with

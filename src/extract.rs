@@ -83,13 +83,15 @@ struct Envelope<P> {
 }
 
 impl<P> WebhookEvent<P> {
-    /// The event id: the body's `id`, or the id the scheme signed when the body has none.
+    /// The event id: where the provider puts it (the envelope's `id`, GitHub's
+    /// `X-GitHub-Delivery`, ...), else the id the scheme signed; empty where the provider
+    /// sends none.
     pub fn id(&self) -> &str {
         &self.id
     }
 
     /// The event type, such as `message.updated` (the envelope's `type` field, GitHub's
-    /// `X-GitHub-Event` header, ...).
+    /// `X-GitHub-Event` header, ...); empty where the provider sends none.
     pub fn kind(&self) -> &str {
         &self.kind
     }
@@ -131,10 +133,16 @@ where
             return from_envelope(verified);
         }
         let body: serde_json::Value = parse_json(verified.body())?;
-        let id = text_at(shape.id, parts, &body)
-            .or_else(|| verified.id().map(str::to_owned))
-            .ok_or_else(|| missing("id", shape.id))?;
-        let kind = text_at(shape.kind, parts, &body).ok_or_else(|| missing("type", shape.kind))?;
+        let id = match shape.id {
+            Location::Absent => verified.id().unwrap_or_default().to_owned(),
+            at => text_at(at, parts, &body)
+                .or_else(|| verified.id().map(str::to_owned))
+                .ok_or_else(|| missing("id", at))?,
+        };
+        let kind = match shape.kind {
+            Location::Absent => String::new(),
+            at => text_at(at, parts, &body).ok_or_else(|| missing("type", at))?,
+        };
         let payload = match shape.payload {
             Location::Body(path) => field(&body, path)
                 .ok_or_else(|| missing("payload", shape.payload))?
@@ -177,7 +185,7 @@ fn text_at(location: Location, parts: &Parts, body: &serde_json::Value) -> Optio
             serde_json::Value::Number(number) => number.to_string(),
             _ => return None,
         },
-        Location::SignedId => return None,
+        Location::SignedId | Location::Absent => return None,
     };
     (!text.is_empty()).then_some(text)
 }
@@ -200,6 +208,7 @@ fn missing(what: &str, location: Location) -> EventRejection {
         Location::Body("") => "the body".to_owned(),
         Location::Body(path) => format!("the body's `{path}` field"),
         Location::SignedId => "the signed id".to_owned(),
+        Location::Absent => "no place at all".to_owned(),
     };
     EventRejection::InvalidEvent(format!(
         "the event has no {what}: this provider puts it in {place}"

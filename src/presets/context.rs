@@ -11,6 +11,8 @@ use crate::scheme::{
 };
 #[cfg(feature = "ed25519")]
 use crate::scheme::{Discord, Telnyx};
+use crate::scheme::{EventShape, Location};
+use crate::verify::{days, hours};
 use crate::WebhookVerify;
 
 /// Refuses an empty URL, which no provider signs.
@@ -40,7 +42,11 @@ impl WebhookVerify<HmacScheme> {
     #[cfg(feature = "ed25519")]
     #[cfg_attr(docsrs, doc(cfg(feature = "ed25519")))]
     pub fn discord(public_key_hex: impl AsRef<[u8]>) -> WebhookVerify<Discord> {
-        WebhookVerify::with_scheme(Discord, public_key_hex)
+        WebhookVerify::with_scheme(Discord, public_key_hex).event_shape(EventShape::new(
+            Location::Body("id"),
+            Location::Body("type"),
+            Location::Body("data"),
+        ))
     }
 
     /// Telnyx: `telnyx-signature-ed25519: <base64>` over `{telnyx-timestamp}|{body}`,
@@ -60,7 +66,13 @@ impl WebhookVerify<HmacScheme> {
     #[cfg(feature = "ed25519")]
     #[cfg_attr(docsrs, doc(cfg(feature = "ed25519")))]
     pub fn telnyx(public_key_base64: impl AsRef<[u8]>) -> WebhookVerify<Telnyx> {
-        WebhookVerify::with_scheme(Telnyx, public_key_base64).tolerance(Duration::from_secs(300))
+        WebhookVerify::with_scheme(Telnyx, public_key_base64)
+            .tolerance(Duration::from_secs(300))
+            .event_shape(EventShape::new(
+                Location::Body("data.id"),
+                Location::Body("data.event_type"),
+                Location::Body("data.payload"),
+            ))
     }
 
     /// SendGrid's Event Webhook: `X-Twilio-Email-Event-Webhook-Signature: <base64 DER>`,
@@ -82,6 +94,13 @@ impl WebhookVerify<HmacScheme> {
     #[cfg_attr(docsrs, doc(cfg(feature = "ecdsa")))]
     pub fn sendgrid(public_key: impl AsRef<[u8]>) -> WebhookVerify<SendGrid> {
         WebhookVerify::with_scheme(SendGrid, public_key)
+            .event_shape(EventShape::new(
+                Location::Body("0.sg_event_id"),
+                Location::Body("0.event"),
+                Location::Body(""),
+            ))
+            // SendGrid retries for up to 24 hours.
+            .retry_period(hours(24))
     }
 
     /// Square: `x-square-hmacsha256-signature: <base64>`, HMAC-SHA256 over
@@ -105,6 +124,13 @@ impl WebhookVerify<HmacScheme> {
     ) -> WebhookVerify<Square> {
         let url = configured_url(notification_url, "notification URL");
         WebhookVerify::with_scheme(Square::new(url), signature_key)
+            .event_shape(EventShape::new(
+                Location::Body("event_id"),
+                Location::Body("type"),
+                Location::Body("data"),
+            ))
+            // Square retries for up to 24 hours.
+            .retry_period(hours(24))
     }
 
     /// Trello: `X-Trello-Webhook: <base64>`, HMAC-SHA1 over `{body}{callback URL}`, with the
@@ -123,7 +149,11 @@ impl WebhookVerify<HmacScheme> {
     /// ```
     pub fn trello(app_secret: impl AsRef<[u8]>, callback_url: &str) -> WebhookVerify<Trello> {
         let url = configured_url(callback_url, "callback URL");
-        WebhookVerify::with_scheme(Trello::new(url), app_secret)
+        WebhookVerify::with_scheme(Trello::new(url), app_secret).event_shape(EventShape::new(
+            Location::Body("action.id"),
+            Location::Body("action.type"),
+            Location::Body("action.data"),
+        ))
     }
 
     /// HubSpot: `X-HubSpot-Signature-v3: <base64>`, HMAC-SHA256 over
@@ -142,6 +172,13 @@ impl WebhookVerify<HmacScheme> {
     /// ```
     pub fn hubspot(client_secret: impl AsRef<[u8]>) -> WebhookVerify<HubSpot> {
         WebhookVerify::with_scheme(HubSpot, client_secret)
+            .event_shape(EventShape::new(
+                Location::Body("0.eventId"),
+                Location::Body("0.subscriptionType"),
+                Location::Body(""),
+            ))
+            // HubSpot retries up to 10 times over 24 hours.
+            .retry_period(hours(24))
     }
 
     /// Twilio: `X-Twilio-Signature: <base64>`, HMAC-SHA1 keyed with the auth token over the
@@ -159,7 +196,11 @@ impl WebhookVerify<HmacScheme> {
     ///     .public_url("https://mycompany.com");
     /// ```
     pub fn twilio(auth_token: impl AsRef<[u8]>) -> WebhookVerify<Twilio> {
-        WebhookVerify::with_scheme(Twilio, auth_token)
+        WebhookVerify::with_scheme(Twilio, auth_token).event_shape(EventShape::new(
+            Location::Header("i-twilio-idempotency-token"),
+            Location::Absent,
+            Location::Body(""),
+        ))
     }
 
     /// Netlify: `X-Webhook-Signature`, an HS256 JWT signed with the JWS secret token you
@@ -174,7 +215,11 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::netlify("jws secret");
     /// ```
     pub fn netlify(jws_secret: impl AsRef<[u8]>) -> WebhookVerify<BodyHashJwt> {
-        WebhookVerify::with_scheme(BodyHashJwt::netlify(), jws_secret)
+        WebhookVerify::with_scheme(BodyHashJwt::netlify(), jws_secret).event_shape(EventShape::new(
+            Location::Body("id"),
+            Location::Body("state"),
+            Location::Body(""),
+        ))
     }
 
     /// Vonage: `Authorization: Bearer <JWT>`, HS256 signed with the signature secret, with
@@ -189,7 +234,9 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::vonage("signature secret");
     /// ```
     pub fn vonage(signature_secret: impl AsRef<[u8]>) -> WebhookVerify<BodyHashJwt> {
-        WebhookVerify::with_scheme(BodyHashJwt::vonage(), signature_secret)
+        WebhookVerify::with_scheme(BodyHashJwt::vonage(), signature_secret).event_shape(
+            EventShape::new(Location::SignedId, Location::Absent, Location::Body("")),
+        )
     }
 
     /// Mailgun: the JSON body's `signature: {timestamp, token, signature}`, hex HMAC-SHA256
@@ -205,7 +252,15 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::mailgun("key-signing");
     /// ```
     pub fn mailgun(signing_key: impl AsRef<[u8]>) -> WebhookVerify<Mailgun> {
-        WebhookVerify::with_scheme(Mailgun, signing_key).tolerance(Duration::from_secs(15 * 60))
+        WebhookVerify::with_scheme(Mailgun, signing_key)
+            .tolerance(Duration::from_secs(15 * 60))
+            .event_shape(EventShape::new(
+                Location::Body("event-data.id"),
+                Location::Body("event-data.event"),
+                Location::Body("event-data"),
+            ))
+            // Mailgun retries for 8 hours.
+            .retry_period(hours(8))
     }
 
     /// Adyen's standard payment webhooks: the notification item's
@@ -225,6 +280,13 @@ impl WebhookVerify<HmacScheme> {
     /// ```
     pub fn adyen(hmac_key_hex: impl AsRef<[u8]>) -> WebhookVerify<Adyen> {
         WebhookVerify::with_scheme(Adyen, hmac_key_hex)
+            .event_shape(EventShape::new(
+                Location::Body("notificationItems.0.NotificationRequestItem.pspReference"),
+                Location::Body("notificationItems.0.NotificationRequestItem.eventCode"),
+                Location::Body("notificationItems.0.NotificationRequestItem"),
+            ))
+            // Adyen keeps retrying an unacknowledged notification for up to 30 days.
+            .retry_period(days(30))
     }
 
     /// Braintree: the form fields `bt_signature` (`{public key}|{hex}` pairs) and
@@ -239,7 +301,9 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::braintree("public_key", "private_key");
     /// ```
     pub fn braintree(public_key: &str, private_key: impl AsRef<[u8]>) -> WebhookVerify<Braintree> {
-        WebhookVerify::with_scheme(Braintree::new(public_key), private_key)
+        WebhookVerify::with_scheme(Braintree::new(public_key), private_key).event_shape(
+            EventShape::new(Location::Absent, Location::Absent, Location::Body("")),
+        )
     }
 
     /// Contentful (App Framework): `x-contentful-signature: <hex>`, HMAC-SHA256 over the
@@ -257,6 +321,12 @@ impl WebhookVerify<HmacScheme> {
     /// );
     /// ```
     pub fn contentful(secret: impl AsRef<[u8]>) -> WebhookVerify<Contentful> {
-        WebhookVerify::with_scheme(Contentful, secret).tolerance(Duration::from_secs(30))
+        WebhookVerify::with_scheme(Contentful, secret)
+            .tolerance(Duration::from_secs(30))
+            .event_shape(EventShape::new(
+                Location::Absent,
+                Location::Header("x-contentful-topic"),
+                Location::Body(""),
+            ))
     }
 }

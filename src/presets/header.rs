@@ -1,8 +1,10 @@
 //! One header with a MAC of the raw body, and shared tokens.
 
 use crate::scheme::{
-    Algorithm, DocuSign, Encoding, GitLab, HmacScheme, SecretForm, SetupHandshake, SharedToken,
+    Algorithm, DocuSign, Encoding, EventShape, GitLab, HmacScheme, Location, SecretForm,
+    SetupHandshake, SharedToken,
 };
+use crate::verify::{days, hours};
 use crate::WebhookVerify;
 
 /// `header: <prefix><hex HMAC-SHA256 of the raw body>`, the shape most of these share.
@@ -32,7 +34,11 @@ impl WebhookVerify<HmacScheme> {
     pub fn airtable(mac_secret_base64: impl AsRef<[u8]>) -> Self {
         let scheme = hex_sha256("x-airtable-content-mac", "hmac-sha256=")
             .with_secret_form(SecretForm::Base64);
-        Self::with_scheme(scheme, mac_secret_base64)
+        Self::with_scheme(scheme, mac_secret_base64).event_shape(EventShape::new(
+            Location::Absent,
+            Location::Absent,
+            Location::Body(""),
+        ))
     }
 
     /// Bitbucket: `X-Hub-Signature: sha256=<hex>` over the raw body; dedupe keys on
@@ -49,7 +55,11 @@ impl WebhookVerify<HmacScheme> {
     pub fn bitbucket(secret: impl AsRef<[u8]>) -> Self {
         let scheme =
             hex_sha256("x-hub-signature", "sha256=").with_event_id_header("x-request-uuid");
-        Self::with_scheme(scheme, secret)
+        Self::with_scheme(scheme, secret).event_shape(EventShape::new(
+            Location::Header("x-request-uuid"),
+            Location::Header("x-event-key"),
+            Location::Body(""),
+        ))
     }
 
     /// Cal.com: `X-Cal-Signature-256: <hex>` over the raw body.
@@ -63,7 +73,13 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::cal_com("webhook secret");
     /// ```
     pub fn cal_com(secret: impl AsRef<[u8]>) -> Self {
-        Self::with_scheme(hex_sha256("x-cal-signature-256", ""), secret)
+        Self::with_scheme(hex_sha256("x-cal-signature-256", ""), secret).event_shape(
+            EventShape::new(
+                Location::Absent,
+                Location::Body("triggerEvent"),
+                Location::Body("payload"),
+            ),
+        )
     }
 
     /// Coinbase Commerce: `X-CC-Webhook-Signature: <hex>` over the raw body.
@@ -78,6 +94,13 @@ impl WebhookVerify<HmacScheme> {
     /// ```
     pub fn coinbase_commerce(shared_secret: impl AsRef<[u8]>) -> Self {
         Self::with_scheme(hex_sha256("x-cc-webhook-signature", ""), shared_secret)
+            .event_shape(EventShape::new(
+                Location::Body("event.id"),
+                Location::Body("event.type"),
+                Location::Body("event.data"),
+            ))
+            // Coinbase Commerce retries for up to 3 days.
+            .retry_period(days(3))
     }
 
     /// Jira (admin webhooks with a secret): `X-Hub-Signature: sha256=<hex>` over the raw
@@ -95,7 +118,11 @@ impl WebhookVerify<HmacScheme> {
     pub fn jira(secret: impl AsRef<[u8]>) -> Self {
         let scheme = hex_sha256("x-hub-signature", "sha256=")
             .with_event_id_header("x-atlassian-webhook-identifier");
-        Self::with_scheme(scheme, secret)
+        Self::with_scheme(scheme, secret).event_shape(EventShape::new(
+            Location::Header("x-atlassian-webhook-identifier"),
+            Location::Body("webhookEvent"),
+            Location::Body(""),
+        ))
     }
 
     /// Lemon Squeezy: `X-Signature: <hex>` over the raw body.
@@ -109,7 +136,13 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::lemon_squeezy("signing secret");
     /// ```
     pub fn lemon_squeezy(signing_secret: impl AsRef<[u8]>) -> Self {
-        Self::with_scheme(hex_sha256("x-signature", ""), signing_secret)
+        Self::with_scheme(hex_sha256("x-signature", ""), signing_secret).event_shape(
+            EventShape::new(
+                Location::Absent,
+                Location::Body("meta.event_name"),
+                Location::Body("data"),
+            ),
+        )
     }
 
     /// LINE Messaging API: `x-line-signature: <base64>` over the raw body, keyed with the
@@ -124,7 +157,13 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::line("8c570fa6dd201bb328f1c1eac23a96d8");
     /// ```
     pub fn line(channel_secret: impl AsRef<[u8]>) -> Self {
-        Self::with_scheme(base64_sha256("x-line-signature"), channel_secret)
+        Self::with_scheme(base64_sha256("x-line-signature"), channel_secret).event_shape(
+            EventShape::new(
+                Location::Body("events.0.webhookEventId"),
+                Location::Body("events.0.type"),
+                Location::Body("events"),
+            ),
+        )
     }
 
     /// Notion: `X-Notion-Signature: sha256=<hex>` over the raw body, keyed with the
@@ -144,6 +183,11 @@ impl WebhookVerify<HmacScheme> {
             hex_sha256("x-notion-signature", "sha256="),
             verification_token,
         )
+        .event_shape(EventShape::new(
+            Location::Body("id"),
+            Location::Body("type"),
+            Location::Body("entity"),
+        ))
     }
 
     /// Razorpay: `X-Razorpay-Signature: <hex>` over the raw body; dedupe keys on
@@ -161,6 +205,13 @@ impl WebhookVerify<HmacScheme> {
         let scheme =
             hex_sha256("x-razorpay-signature", "").with_event_id_header("x-razorpay-event-id");
         Self::with_scheme(scheme, secret)
+            .event_shape(EventShape::new(
+                Location::Header("x-razorpay-event-id"),
+                Location::Body("event"),
+                Location::Body("payload"),
+            ))
+            // Razorpay retries for 24 hours.
+            .retry_period(hours(24))
     }
 
     /// Sentry (integration platform): `Sentry-Hook-Signature: <hex>` over the raw body,
@@ -176,7 +227,11 @@ impl WebhookVerify<HmacScheme> {
     /// ```
     pub fn sentry(client_secret: impl AsRef<[u8]>) -> Self {
         let scheme = hex_sha256("sentry-hook-signature", "").with_event_id_header("request-id");
-        Self::with_scheme(scheme, client_secret)
+        Self::with_scheme(scheme, client_secret).event_shape(EventShape::new(
+            Location::Header("request-id"),
+            Location::Header("sentry-hook-resource"),
+            Location::Body("data"),
+        ))
     }
 
     /// Typeform: `Typeform-Signature: sha256=<base64>` over the raw body; dedupe keys on
@@ -194,7 +249,11 @@ impl WebhookVerify<HmacScheme> {
         let scheme = base64_sha256("typeform-signature")
             .with_prefix("sha256=")
             .with_event_id_field("event_id");
-        Self::with_scheme(scheme, secret)
+        Self::with_scheme(scheme, secret).event_shape(EventShape::new(
+            Location::Body("event_id"),
+            Location::Body("event_type"),
+            Location::Body("form_response"),
+        ))
     }
 
     /// WooCommerce: `X-WC-Webhook-Signature: <base64>` over the raw body; dedupe keys on
@@ -211,7 +270,11 @@ impl WebhookVerify<HmacScheme> {
     pub fn woocommerce(secret: impl AsRef<[u8]>) -> Self {
         let scheme = base64_sha256("x-wc-webhook-signature")
             .with_event_id_header("x-wc-webhook-delivery-id");
-        Self::with_scheme(scheme, secret)
+        Self::with_scheme(scheme, secret).event_shape(EventShape::new(
+            Location::Header("x-wc-webhook-delivery-id"),
+            Location::Header("x-wc-webhook-topic"),
+            Location::Body(""),
+        ))
     }
 
     /// Xero: `x-xero-signature: <base64>` over the raw body, keyed with the webhook key.
@@ -228,7 +291,13 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::xero("webhook key");
     /// ```
     pub fn xero(webhook_key: impl AsRef<[u8]>) -> Self {
-        Self::with_scheme(base64_sha256("x-xero-signature"), webhook_key)
+        Self::with_scheme(base64_sha256("x-xero-signature"), webhook_key).event_shape(
+            EventShape::new(
+                Location::Absent,
+                Location::Body("events.0.eventType"),
+                Location::Body("events"),
+            ),
+        )
     }
 
     /// Intercom: `X-Hub-Signature: sha1=<hex>` HMAC-SHA1 over the raw body, keyed with the
@@ -244,7 +313,11 @@ impl WebhookVerify<HmacScheme> {
     /// ```
     pub fn intercom(client_secret: impl AsRef<[u8]>) -> Self {
         let scheme = hex_sha256("x-hub-signature", "sha1=").with_algorithm(Algorithm::HmacSha1);
-        Self::with_scheme(scheme, client_secret)
+        Self::with_scheme(scheme, client_secret).event_shape(EventShape::new(
+            Location::Body("id"),
+            Location::Body("topic"),
+            Location::Body("data.item"),
+        ))
     }
 
     /// Paystack: `x-paystack-signature: <hex>` HMAC-SHA512 over the raw body, keyed with
@@ -261,6 +334,13 @@ impl WebhookVerify<HmacScheme> {
     pub fn paystack(secret_key: impl AsRef<[u8]>) -> Self {
         let scheme = hex_sha256("x-paystack-signature", "").with_algorithm(Algorithm::HmacSha512);
         Self::with_scheme(scheme, secret_key)
+            .event_shape(EventShape::new(
+                Location::Body("data.id"),
+                Location::Body("event"),
+                Location::Body("data"),
+            ))
+            // Paystack retries for 72 hours.
+            .retry_period(hours(72))
     }
 
     /// Segment (Webhooks destination): `X-Signature: <hex>` HMAC-SHA1 over the raw body;
@@ -278,7 +358,11 @@ impl WebhookVerify<HmacScheme> {
         let scheme = hex_sha256("x-signature", "")
             .with_algorithm(Algorithm::HmacSha1)
             .with_event_id_field("messageId");
-        Self::with_scheme(scheme, shared_secret)
+        Self::with_scheme(scheme, shared_secret).event_shape(EventShape::new(
+            Location::Body("messageId"),
+            Location::Body("type"),
+            Location::Body(""),
+        ))
     }
 
     /// Vercel: `x-vercel-signature: <hex>` HMAC-SHA1 over the raw body, keyed with the
@@ -294,7 +378,11 @@ impl WebhookVerify<HmacScheme> {
     /// ```
     pub fn vercel(secret: impl AsRef<[u8]>) -> Self {
         let scheme = hex_sha256("x-vercel-signature", "").with_algorithm(Algorithm::HmacSha1);
-        Self::with_scheme(scheme, secret)
+        Self::with_scheme(scheme, secret).event_shape(EventShape::new(
+            Location::Body("id"),
+            Location::Body("type"),
+            Location::Body("payload"),
+        ))
     }
 
     /// PagerDuty (webhooks v3): `X-PagerDuty-Signature: v1=<hex>[,v1=<hex>...]` over the
@@ -313,7 +401,11 @@ impl WebhookVerify<HmacScheme> {
         let scheme = hex_sha256("x-pagerduty-signature", "v1=")
             .with_separator(',')
             .with_event_id_header("x-webhook-id");
-        Self::with_scheme(scheme, secret)
+        Self::with_scheme(scheme, secret).event_shape(EventShape::new(
+            Location::Body("event.id"),
+            Location::Body("event.event_type"),
+            Location::Body("event.data"),
+        ))
     }
 
     /// DocuSign Connect: `X-DocuSign-Signature-1` … `-N`, a base64 HMAC-SHA256 of the raw
@@ -329,7 +421,11 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::docusign("Connect HMAC key");
     /// ```
     pub fn docusign(hmac_key: impl AsRef<[u8]>) -> WebhookVerify<DocuSign> {
-        WebhookVerify::with_scheme(DocuSign, hmac_key)
+        WebhookVerify::with_scheme(DocuSign, hmac_key).event_shape(EventShape::new(
+            Location::Absent,
+            Location::Body("event"),
+            Location::Body("data"),
+        ))
     }
 
     /// Asana: `X-Hook-Signature: <hex>` over the raw body, keyed with the secret Asana sent
@@ -352,6 +448,13 @@ impl WebhookVerify<HmacScheme> {
     pub fn asana(hook_secret: impl AsRef<[u8]>) -> WebhookVerify<SetupHandshake<HmacScheme>> {
         let scheme = SetupHandshake::asana(hex_sha256("x-hook-signature", ""));
         WebhookVerify::with_scheme(scheme, hook_secret)
+            .event_shape(EventShape::new(
+                Location::Absent,
+                Location::Body("events.0.action"),
+                Location::Body("events"),
+            ))
+            // Asana retries for 24 hours.
+            .retry_period(hours(24))
     }
 
     /// Dropbox: `X-Dropbox-Signature: <hex>` over the raw body, keyed with the app secret.
@@ -368,7 +471,11 @@ impl WebhookVerify<HmacScheme> {
     /// ```
     pub fn dropbox(app_secret: impl AsRef<[u8]>) -> WebhookVerify<SetupHandshake<HmacScheme>> {
         let scheme = SetupHandshake::dropbox(hex_sha256("x-dropbox-signature", ""));
-        WebhookVerify::with_scheme(scheme, app_secret)
+        WebhookVerify::with_scheme(scheme, app_secret).event_shape(EventShape::new(
+            Location::Absent,
+            Location::Absent,
+            Location::Body(""),
+        ))
     }
 
     /// Meta (WhatsApp Cloud API, Messenger, Instagram, Graph API): `X-Hub-Signature-256:
@@ -393,7 +500,11 @@ impl WebhookVerify<HmacScheme> {
     ) -> WebhookVerify<SetupHandshake<HmacScheme>> {
         let scheme = hex_sha256("x-hub-signature-256", "sha256=");
         let scheme = SetupHandshake::meta(scheme, verify_token.as_ref());
-        WebhookVerify::with_scheme(scheme, app_secret)
+        WebhookVerify::with_scheme(scheme, app_secret).event_shape(EventShape::new(
+            Location::Absent,
+            Location::Body("object"),
+            Location::Body("entry"),
+        ))
     }
 
     /// Telegram Bot API: the `secret_token` given to `setWebhook`, sent as is in
@@ -411,7 +522,11 @@ impl WebhookVerify<HmacScheme> {
     pub fn telegram(secret_token: impl AsRef<[u8]>) -> WebhookVerify<SharedToken> {
         let scheme =
             SharedToken::header("x-telegram-bot-api-secret-token").with_event_id_field("update_id");
-        WebhookVerify::with_scheme(scheme, secret_token)
+        WebhookVerify::with_scheme(scheme, secret_token).event_shape(EventShape::new(
+            Location::Body("update_id"),
+            Location::Absent,
+            Location::Body(""),
+        ))
     }
 
     /// GitLab: the secret token sent as is in `X-Gitlab-Token` (nothing signed; dedupe keys
@@ -428,7 +543,13 @@ impl WebhookVerify<HmacScheme> {
     /// let signed = tower_webhook::WebhookVerify::gitlab("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD");
     /// ```
     pub fn gitlab(token: impl AsRef<[u8]>) -> WebhookVerify<GitLab> {
-        WebhookVerify::with_scheme(GitLab::for_secret(token.as_ref()), token)
+        WebhookVerify::with_scheme(GitLab::for_secret(token.as_ref()), token).event_shape(
+            EventShape::new(
+                Location::Header("idempotency-key"),
+                Location::Body("object_kind"),
+                Location::Body(""),
+            ),
+        )
     }
 
     /// Cloudflare notifications: the webhook's secret sent as is in `cf-webhook-auth`.
@@ -443,7 +564,13 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::cloudflare("webhook secret");
     /// ```
     pub fn cloudflare(secret: impl AsRef<[u8]>) -> WebhookVerify<SharedToken> {
-        WebhookVerify::with_scheme(SharedToken::header("cf-webhook-auth"), secret)
+        WebhookVerify::with_scheme(SharedToken::header("cf-webhook-auth"), secret).event_shape(
+            EventShape::new(
+                Location::Absent,
+                Location::Body("alert_type"),
+                Location::Body("data"),
+            ),
+        )
     }
 
     /// Okta event hooks: the `Authorization` header's whole value as configured on the hook
@@ -464,7 +591,13 @@ impl WebhookVerify<HmacScheme> {
     /// ```
     pub fn okta(authorization: impl AsRef<[u8]>) -> WebhookVerify<SetupHandshake<SharedToken>> {
         let token = SharedToken::header("authorization").with_event_id_field("eventId");
-        WebhookVerify::with_scheme(SetupHandshake::okta(token), authorization)
+        WebhookVerify::with_scheme(SetupHandshake::okta(token), authorization).event_shape(
+            EventShape::new(
+                Location::Body("eventId"),
+                Location::Body("eventType"),
+                Location::Body("data"),
+            ),
+        )
     }
 
     /// Postmark: HTTP Basic credentials set on the webhook, `Authorization: Basic
@@ -480,7 +613,13 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::postmark("hooks:correct horse battery");
     /// ```
     pub fn postmark(user_password: impl AsRef<[u8]>) -> WebhookVerify<SharedToken> {
-        WebhookVerify::with_scheme(SharedToken::basic(), user_password)
+        WebhookVerify::with_scheme(SharedToken::basic(), user_password).event_shape(
+            EventShape::new(
+                Location::Body("MessageID"),
+                Location::Body("RecordType"),
+                Location::Body(""),
+            ),
+        )
     }
 
     /// Figma (webhooks V2): the passcode set on the webhook, in the JSON body's `passcode`.
@@ -497,6 +636,12 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::figma("my passcode");
     /// ```
     pub fn figma(passcode: impl AsRef<[u8]>) -> WebhookVerify<SharedToken> {
-        WebhookVerify::with_scheme(SharedToken::body_field("passcode"), passcode)
+        WebhookVerify::with_scheme(SharedToken::body_field("passcode"), passcode).event_shape(
+            EventShape::new(
+                Location::Absent,
+                Location::Body("event_type"),
+                Location::Body(""),
+            ),
+        )
     }
 }

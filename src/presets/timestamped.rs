@@ -1,6 +1,9 @@
 use std::time::Duration;
 
-use crate::scheme::{HmacScheme, PairScheme, StandardVariant, StandardWebhooks, TemplateScheme};
+use crate::scheme::{
+    EventShape, HmacScheme, Location, PairScheme, StandardVariant, StandardWebhooks, TemplateScheme,
+};
+use crate::verify::{days, hours};
 use crate::WebhookVerify;
 
 impl WebhookVerify<HmacScheme> {
@@ -18,6 +21,11 @@ impl WebhookVerify<HmacScheme> {
     pub fn calendly(signing_key: impl AsRef<[u8]>) -> WebhookVerify<PairScheme> {
         WebhookVerify::with_scheme(PairScheme::calendly(), signing_key)
             .tolerance(Duration::from_secs(3 * 60))
+            .event_shape(EventShape::new(
+                Location::Absent,
+                Location::Body("event"),
+                Location::Body("payload"),
+            ))
     }
 
     /// Mux: `Mux-Signature: t=<s>,v1=<hex>` over `{t}.{body}`, within 5 minutes; the
@@ -32,7 +40,11 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::mux("mux signing secret");
     /// ```
     pub fn mux(signing_secret: impl AsRef<[u8]>) -> WebhookVerify<PairScheme> {
-        WebhookVerify::with_scheme(PairScheme::mux(), signing_secret)
+        WebhookVerify::with_scheme(PairScheme::mux(), signing_secret).event_shape(EventShape::new(
+            Location::Body("id"),
+            Location::Body("type"),
+            Location::Body("data"),
+        ))
     }
 
     /// Persona: `Persona-Signature: t=<s>,v1=<hex>` over `{t}.{body}`, within 5 minutes;
@@ -48,7 +60,11 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::persona("wbhsec_...");
     /// ```
     pub fn persona(secret: impl AsRef<[u8]>) -> WebhookVerify<PairScheme> {
-        WebhookVerify::with_scheme(PairScheme::persona(), secret)
+        WebhookVerify::with_scheme(PairScheme::persona(), secret).event_shape(EventShape::new(
+            Location::Body("data.id"),
+            Location::Body("data.attributes.name"),
+            Location::Body("data.attributes.payload"),
+        ))
     }
 
     /// WorkOS: `WorkOS-Signature: t=<ms>, v1=<hex>` over `{t}.{body}` (the raw body),
@@ -63,7 +79,15 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::workos("workos webhook secret");
     /// ```
     pub fn workos(secret: impl AsRef<[u8]>) -> WebhookVerify<PairScheme> {
-        WebhookVerify::with_scheme(PairScheme::workos(), secret).tolerance(Duration::from_secs(180))
+        WebhookVerify::with_scheme(PairScheme::workos(), secret)
+            .tolerance(Duration::from_secs(180))
+            .event_shape(EventShape::new(
+                Location::Body("id"),
+                Location::Body("event"),
+                Location::Body("data"),
+            ))
+            // WorkOS retries up to 6 times over 3 days.
+            .retry_period(days(3))
     }
 
     /// Sanity: `sanity-webhook-signature: t=<ms>,v1=<base64url>` over `{t}.{body}`, within
@@ -78,7 +102,11 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::sanity("the secret you set");
     /// ```
     pub fn sanity(secret: impl AsRef<[u8]>) -> WebhookVerify<PairScheme> {
-        WebhookVerify::with_scheme(PairScheme::sanity(), secret)
+        WebhookVerify::with_scheme(PairScheme::sanity(), secret).event_shape(EventShape::new(
+            Location::Header("idempotency-key"),
+            Location::Header("sanity-operation"),
+            Location::Body(""),
+        ))
     }
 
     /// Paddle Billing: `Paddle-Signature: ts=<s>;h1=<hex>[;h1=<hex>]` over `{ts}:{body}`,
@@ -98,6 +126,13 @@ impl WebhookVerify<HmacScheme> {
     pub fn paddle(secret_key: impl AsRef<[u8]>) -> WebhookVerify<PairScheme> {
         WebhookVerify::with_scheme(PairScheme::paddle(), secret_key)
             .tolerance(Duration::from_secs(5))
+            .event_shape(EventShape::new(
+                Location::Body("event_id"),
+                Location::Body("event_type"),
+                Location::Body("data"),
+            ))
+            // Paddle retries for 3 days.
+            .retry_period(days(3))
     }
 
     /// Clerk (through Svix): `svix-id`, `svix-timestamp`, `svix-signature` over
@@ -114,6 +149,13 @@ impl WebhookVerify<HmacScheme> {
     /// ```
     pub fn clerk(signing_secret: impl AsRef<[u8]>) -> WebhookVerify<StandardVariant> {
         WebhookVerify::with_scheme(StandardVariant::svix(), signing_secret)
+            .event_shape(EventShape::new(
+                Location::Body("id"),
+                Location::Body("type"),
+                Location::Body("data"),
+            ))
+            // Svix retries for about 28 hours.
+            .retry_period(hours(28))
     }
 
     /// Resend (through Svix): `svix-id`, `svix-timestamp`, `svix-signature` over
@@ -129,6 +171,13 @@ impl WebhookVerify<HmacScheme> {
     /// ```
     pub fn resend(signing_secret: impl AsRef<[u8]>) -> WebhookVerify<StandardVariant> {
         WebhookVerify::with_scheme(StandardVariant::svix(), signing_secret)
+            .event_shape(EventShape::new(
+                Location::Body("id"),
+                Location::Body("type"),
+                Location::Body("data"),
+            ))
+            // Svix retries for about 28 hours.
+            .retry_period(hours(28))
     }
 
     /// Replicate: Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`
@@ -143,7 +192,11 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::replicate("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD");
     /// ```
     pub fn replicate(secret: impl AsRef<[u8]>) -> WebhookVerify<StandardWebhooks> {
-        WebhookVerify::with_scheme(StandardWebhooks, secret)
+        WebhookVerify::with_scheme(StandardWebhooks, secret).event_shape(EventShape::new(
+            Location::SignedId,
+            Location::Body("status"),
+            Location::Body(""),
+        ))
     }
 
     /// Polar: Standard Webhooks headers over `{id}.{timestamp}.{body}`, within 5 minutes,
@@ -158,7 +211,11 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::polar("polar_whs_...");
     /// ```
     pub fn polar(secret: impl AsRef<[u8]>) -> WebhookVerify<StandardVariant> {
-        WebhookVerify::with_scheme(StandardVariant::polar(), secret)
+        WebhookVerify::with_scheme(StandardVariant::polar(), secret).event_shape(EventShape::new(
+            Location::Body("id"),
+            Location::Body("type"),
+            Location::Body("data"),
+        ))
     }
 
     /// Supabase Auth Hooks: Standard Webhooks headers over `{id}.{timestamp}.{body}`,
@@ -173,7 +230,13 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::supabase("v1,whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD");
     /// ```
     pub fn supabase(secret: impl AsRef<[u8]>) -> WebhookVerify<StandardVariant> {
-        WebhookVerify::with_scheme(StandardVariant::supabase(), secret)
+        WebhookVerify::with_scheme(StandardVariant::supabase(), secret).event_shape(
+            EventShape::new(
+                Location::Body("id"),
+                Location::Body("type"),
+                Location::Body(""),
+            ),
+        )
     }
 
     /// Zoom: `x-zm-signature: v0=<hex>` over `v0:{x-zm-request-timestamp}:{body}`, within
@@ -190,6 +253,13 @@ impl WebhookVerify<HmacScheme> {
     /// ```
     pub fn zoom(secret_token: impl AsRef<[u8]>) -> WebhookVerify<TemplateScheme> {
         WebhookVerify::with_scheme(TemplateScheme::zoom(), secret_token)
+            .event_shape(EventShape::new(
+                Location::Absent,
+                Location::Body("event"),
+                Location::Body("payload"),
+            ))
+            // Zoom retries three times, after 5, 30 and 90 minutes.
+            .retry_period(hours(2))
     }
 
     /// Twitch EventSub: `Twitch-Eventsub-Message-Signature: sha256=<hex>` over
@@ -208,6 +278,11 @@ impl WebhookVerify<HmacScheme> {
     pub fn twitch(secret: impl AsRef<[u8]>) -> WebhookVerify<TemplateScheme> {
         WebhookVerify::with_scheme(TemplateScheme::twitch(), secret)
             .tolerance(Duration::from_secs(10 * 60))
+            .event_shape(EventShape::new(
+                Location::Header("twitch-eventsub-message-id"),
+                Location::Body("subscription.type"),
+                Location::Body("event"),
+            ))
     }
 
     /// Zendesk: `X-Zendesk-Webhook-Signature: <base64>` over `{timestamp}{body}`, with the
@@ -223,7 +298,13 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::zendesk("webhook signing secret");
     /// ```
     pub fn zendesk(signing_secret: impl AsRef<[u8]>) -> WebhookVerify<TemplateScheme> {
-        WebhookVerify::with_scheme(TemplateScheme::zendesk(), signing_secret)
+        WebhookVerify::with_scheme(TemplateScheme::zendesk(), signing_secret).event_shape(
+            EventShape::new(
+                Location::Header("x-zendesk-webhook-invocation-id"),
+                Location::Body("type"),
+                Location::Body(""),
+            ),
+        )
     }
 
     /// Webflow: `x-webflow-signature: <hex>` over `{x-webflow-timestamp}:{body}`, the
@@ -238,7 +319,11 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::webflow("webflow client secret");
     /// ```
     pub fn webflow(secret: impl AsRef<[u8]>) -> WebhookVerify<TemplateScheme> {
-        WebhookVerify::with_scheme(TemplateScheme::webflow(), secret)
+        WebhookVerify::with_scheme(TemplateScheme::webflow(), secret).event_shape(EventShape::new(
+            Location::Absent,
+            Location::Body("triggerType"),
+            Location::Body("payload"),
+        ))
     }
 
     /// Box: `BOX-SIGNATURE-PRIMARY` and `BOX-SIGNATURE-SECONDARY` (base64) over
@@ -258,6 +343,11 @@ impl WebhookVerify<HmacScheme> {
     pub fn r#box(primary_key: impl AsRef<[u8]>) -> WebhookVerify<TemplateScheme> {
         WebhookVerify::with_scheme(TemplateScheme::r#box(), primary_key)
             .tolerance(Duration::from_secs(10 * 60))
+            .event_shape(EventShape::new(
+                Location::Body("id"),
+                Location::Body("trigger"),
+                Location::Body("source"),
+            ))
     }
 
     /// Linear: `Linear-Signature: <hex>` over the raw body, whose JSON number
@@ -275,5 +365,10 @@ impl WebhookVerify<HmacScheme> {
     pub fn linear(signing_secret: impl AsRef<[u8]>) -> WebhookVerify<TemplateScheme> {
         WebhookVerify::with_scheme(TemplateScheme::linear(), signing_secret)
             .tolerance(Duration::from_secs(60))
+            .event_shape(EventShape::new(
+                Location::Header("linear-delivery"),
+                Location::Body("type"),
+                Location::Body("data"),
+            ))
     }
 }

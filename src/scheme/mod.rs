@@ -294,6 +294,9 @@ pub enum Location {
     Body(&'static str),
     /// The event id the scheme signs (Standard Webhooks' `webhook-id`).
     SignedId,
+    /// Nowhere: the provider sends none (Dropbox's notifications have no type). The
+    /// extractor gives an empty string.
+    Absent,
 }
 
 /// Where a provider puts an event's id, type and payload: what

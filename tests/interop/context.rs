@@ -45,6 +45,10 @@ impl AnyVerify for BodySigner {
     fn verify(&self, _request: &Request, _now: SystemTime) -> Result<Verified, Rejection> {
         unreachable!("a body signer only signs")
     }
+
+    fn event(&self, _request: &Request) -> (http::StatusCode, String) {
+        unreachable!("a body signer only signs")
+    }
 }
 
 fn body_signer(secret: &str, sign: fn(&str, &mut Request, SystemTime, &str)) -> Box<dyn AnyVerify> {
@@ -154,7 +158,7 @@ pub(crate) fn providers() -> Vec<Provider> {
             verify_secret: TELNYX_PUBLIC.into(),
             sign_secret: TELNYX_SEED.into(),
             request: || {
-                Request::json(r#"{"data":{"event_type":"message.received","id":"0ccc7b54-4df3-4bca-a65a-3da1ecc777f0","record_type":"event"},"meta":{"attempt":1}}"#)
+                Request::json(r#"{"data":{"event_type":"message.received","id":"0ccc7b54-4df3-4bca-a65a-3da1ecc777f0","record_type":"event","payload":{"text":"hi"}},"meta":{"attempt":1}}"#)
             },
             facts: Facts {
                 header: "`telnyx-signature-ed25519: <base64>`, `telnyx-timestamp`",
@@ -214,7 +218,7 @@ pub(crate) fn providers() -> Vec<Provider> {
             verify_secret: "trello app secret".into(),
             sign_secret: "trello app secret".into(),
             request: || {
-                Request::json(r#"{"action":{"id":"51f9424bcd6e040f3c002412","type":"updateCard"},"model":{"id":"4d5ea62fd76aa1136000000c"}}"#)
+                Request::json(r#"{"action":{"id":"51f9424bcd6e040f3c002412","type":"updateCard","data":{"card":{"id":"c1"}}},"model":{"id":"4d5ea62fd76aa1136000000c"}}"#)
             },
             facts: Facts {
                 header: "`X-Trello-Webhook: <base64>`",
@@ -383,6 +387,7 @@ pub(crate) fn providers() -> Vec<Provider> {
                 )
                 .header("content-type", "application/json")
                 .header("x-contentful-space-id", "s1")
+                .header("x-contentful-topic", "ContentManagement.Entry.publish")
             },
             facts: Facts {
                 header: "`x-contentful-signature: <hex>`, `x-contentful-timestamp` (ms), `x-contentful-signed-headers`",

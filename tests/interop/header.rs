@@ -292,7 +292,7 @@ fn body_macs() -> Vec<Provider> {
             "xero webhook key",
             || {
                 Request::json(
-                    r#"{"events":[],"firstEventSequence":0,"lastEventSequence":0,"entropy":"S0m3r4Nd0mt3xt"}"#,
+                    r#"{"events":[{"resourceUrl":"https://api.xero.com/api.xro/2.0/Contacts/1","resourceId":"1","eventCategory":"CONTACT","eventType":"UPDATE"}],"firstEventSequence":1,"lastEventSequence":1,"entropy":"S0m3r4Nd0mt3xt"}"#,
                 )
             },
             body_mac(
@@ -309,7 +309,7 @@ fn body_macs() -> Vec<Provider> {
             "intercom client secret",
             || {
                 Request::json(
-                    r#"{"type":"notification_event","id":"notif_ccd8a4d2","topic":"conversation.user.created"}"#,
+                    r#"{"type":"notification_event","id":"notif_ccd8a4d2","topic":"conversation.user.created","data":{"item":{"type":"conversation"}}}"#,
                 )
             },
             body_mac(
@@ -377,7 +377,7 @@ fn body_macs() -> Vec<Provider> {
             "pagerduty_secret",
             || {
                 Request::json(
-                    r#"{"event":{"id":"01DEN1HNLBC1VITK192ETGUHN3","event_type":"incident.triggered"}}"#,
+                    r#"{"event":{"id":"01DEN1HNLBC1VITK192ETGUHN3","event_type":"incident.triggered","data":{"id":"PGR0VU2"}}}"#,
                 )
                 .header("x-webhook-id", "36ac6e2b-9d6c-4fc5-b18a-4a6b1a2c3d4e")
             },
@@ -516,7 +516,7 @@ fn tokens() -> Vec<Provider> {
             "cloudflare-webhook-secret",
             || {
                 Request::json(
-                    r#"{"name":"Origin monitoring","text":"Origin unreachable","data":{"zone":"example.com"},"ts":1706702400}"#,
+                    r#"{"name":"Origin monitoring","text":"Origin unreachable","data":{"zone":"example.com"},"ts":1706702400,"alert_type":"real_origin_monitoring"}"#,
                 )
             },
             token(

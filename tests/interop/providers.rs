@@ -52,6 +52,8 @@ pub(crate) struct Facts {
 pub(crate) trait AnyVerify {
     fn sign(&self, request: &mut Request, at: SystemTime, id: &str);
     fn verify(&self, request: &Request, now: SystemTime) -> Result<Verified, Rejection>;
+    /// The status and text of a `WebhookEvent` handler behind this layer: `{id} {kind}`.
+    fn event(&self, request: &Request) -> (http::StatusCode, String);
 }
 
 impl<S: Scheme + Clone> AnyVerify for WebhookVerify<S> {
@@ -64,6 +66,29 @@ impl<S: Scheme + Clone> AnyVerify for WebhookVerify<S> {
     fn verify(&self, request: &Request, now: SystemTime) -> Result<Verified, Rejection> {
         let (head, body) = request.to_http().into_parts();
         self.verify_at(&head, Bytes::from(body), now)
+    }
+
+    fn event(&self, request: &Request) -> (http::StatusCode, String) {
+        use tower::ServiceExt as _;
+        async fn handle(event: tower_webhook::WebhookEvent) -> String {
+            format!("{} {}", event.id(), event.kind())
+        }
+        let http = request.to_http();
+        let path = http.uri().path().to_owned();
+        let app = axum::Router::new()
+            .route(&path, axum::routing::any(handle))
+            .layer(self.clone());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let response = app.oneshot(http.map(axum::body::Body::from)).await.unwrap();
+            let status = response.status();
+            let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            (status, String::from_utf8_lossy(&body).into_owned())
+        })
     }
 }
 
@@ -245,7 +270,7 @@ fn original() -> Vec<Provider> {
             signer: |secret| boxed(WebhookVerify::stripe(secret)),
             verify_secret: "whsec_test_secret".into(),
             sign_secret: "whsec_test_secret".into(),
-            request: || Request::json(r#"{"id":"evt_1","object":"event","type":"charge.succeeded"}"#),
+            request: || Request::json(r#"{"id":"evt_1","object":"event","type":"charge.succeeded","data":{"object":{"id":"ch_1"}}}"#),
             facts: Facts {
                 header: "`Stripe-Signature: t=<s>,v1=<hex>[,v1=...]`",
                 signed: "`{t}.{body}`",

@@ -57,7 +57,7 @@ fn pair_presets() -> Vec<Provider> {
             "calendly",
             |secret| boxed(WebhookVerify::calendly(secret)),
             "calendly signing key",
-            event,
+            || Request::json(r#"{"event":"invitee.created","created_at":"2024-01-31T12:00:00.000000Z","payload":{"email":"a@example.com"}}"#),
             Facts {
                 header: "`Calendly-Webhook-Signature: t=<s>,v1=<hex>`",
                 signed: "`{t}.{body}`",
@@ -89,7 +89,7 @@ fn pair_presets() -> Vec<Provider> {
             "persona",
             |secret| boxed(WebhookVerify::persona(secret)),
             "wbhsec_persona",
-            event,
+            || Request::json(r#"{"data":{"type":"event","id":"evt_1","attributes":{"name":"inquiry.completed","payload":{"data":{"id":"inq_1"}}}}}"#),
             Facts {
                 header: "`Persona-Signature: t=<s>,v1=<hex>[ t=..,v1=..]`",
                 signed: "`{t}.{body}`",
@@ -122,7 +122,7 @@ fn pair_presets() -> Vec<Provider> {
             "sanity",
             |secret| boxed(WebhookVerify::sanity(secret)),
             "sanity secret",
-            event,
+            || Request::json(r#"{"_id":"doc_1","_type":"post","title":"Zoë"}"#).header("idempotency-key", "idem_1").header("sanity-operation", "create"),
             Facts {
                 header: "`sanity-webhook-signature: t=<ms>,v1=<base64url>`",
                 signed: "`{t}.{body}`",
@@ -138,7 +138,7 @@ fn pair_presets() -> Vec<Provider> {
             "paddle",
             |secret| boxed(WebhookVerify::paddle(secret)),
             "pdl_ntfset_01_secret",
-            || Request::json(r#"{"event_id":"evt_01","event_type":"transaction.created"}"#),
+            || Request::json(r#"{"event_id":"evt_01","event_type":"transaction.created","occurred_at":"2024-01-31T12:00:00Z","data":{"id":"txn_1"}}"#),
             Facts {
                 header: "`Paddle-Signature: ts=<s>;h1=<hex>`",
                 signed: "`{ts}:{body}`",
@@ -193,7 +193,7 @@ fn standard_presets() -> Vec<Provider> {
             "replicate",
             |secret| boxed(WebhookVerify::replicate(secret)),
             STANDARD_SECRET,
-            event,
+            || Request::json(r#"{"id":"pred_1","status":"succeeded","output":["x"]}"#),
             facts(
                 standard_headers,
                 "https://replicate.com/docs/topics/webhooks/verify-webhook",
@@ -232,7 +232,7 @@ fn template_presets() -> Vec<Provider> {
             "zoom",
             |secret| boxed(WebhookVerify::zoom(secret)),
             "zoom secret token",
-            event,
+            || Request::json(r#"{"event":"meeting.started","event_ts":1706702400000,"payload":{"account_id":"a1"}}"#),
             Facts {
                 header: "`x-zm-signature: v0=<hex>`, `x-zm-request-timestamp`",
                 signed: "`v0:{timestamp}:{body}`",
@@ -264,7 +264,7 @@ fn template_presets() -> Vec<Provider> {
             "zendesk",
             |secret| boxed(WebhookVerify::zendesk(secret)),
             "zendesk signing secret",
-            event,
+            || Request::json(r#"{"type":"zen:event-type:ticket.created","id":"evt_1","detail":{"id":"35"}}"#).header("x-zendesk-webhook-invocation-id", "inv_1"),
             Facts {
                 header: "`X-Zendesk-Webhook-Signature: <base64>`, `-Signature-Timestamp` (ISO 8601)",
                 signed: "`{timestamp}{body}`",
@@ -280,7 +280,7 @@ fn template_presets() -> Vec<Provider> {
             "webflow",
             |secret| boxed(WebhookVerify::webflow(secret)),
             "webflow client secret",
-            event,
+            || Request::json(r#"{"triggerType":"form_submission","payload":{"name":"Contact"}}"#),
             Facts {
                 header: "`x-webflow-signature: <hex>`, `x-webflow-timestamp` (ms)",
                 signed: "`{timestamp}:{body}`",
@@ -299,7 +299,7 @@ fn template_presets() -> Vec<Provider> {
             verify_secret: "box_primary_key_1".into(),
             sign_secret: "box_primary_key_1".into(),
             request: || {
-                Request::json(r#"{"type":"webhook_event","id":"evt_1","trigger":"FILE.UPLOADED"}"#)
+                Request::json(r#"{"type":"webhook_event","id":"evt_1","trigger":"FILE.UPLOADED","source":{"id":"f_1","type":"file"}}"#)
             },
             facts: Facts {
                 header: "`BOX-SIGNATURE-PRIMARY`, `BOX-SIGNATURE-SECONDARY` (base64), `BOX-DELIVERY-TIMESTAMP` (RFC 3339)",
@@ -319,7 +319,7 @@ fn template_presets() -> Vec<Provider> {
             || {
                 let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
                 let body = format!(
-                    r#"{{"webhookTimestamp":{},"action":"create","type":"Issue"}}"#,
+                    r#"{{"webhookTimestamp":{},"action":"create","type":"Issue","data":{{"id":"iss_1"}}}}"#,
                     now.as_millis()
                 );
                 Request::json(&body).header("linear-delivery", "delivery_1")

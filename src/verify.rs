@@ -172,11 +172,7 @@ impl WebhookVerify<HmacScheme> {
     /// ```
     pub fn stripe(secret: impl AsRef<[u8]>) -> WebhookVerify<Stripe> {
         WebhookVerify::with_scheme(Stripe, secret)
-            .event_shape(EventShape::new(
-                Location::Body("id"),
-                Location::Body("type"),
-                Location::Body("data"),
-            ))
+            .event_shape(EventShape::ID_TYPE_DATA)
             // Stripe retries for up to 3 days.
             .retry_period(days(3))
     }

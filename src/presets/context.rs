@@ -42,11 +42,7 @@ impl WebhookVerify<HmacScheme> {
     #[cfg(feature = "ed25519")]
     #[cfg_attr(docsrs, doc(cfg(feature = "ed25519")))]
     pub fn discord(public_key_hex: impl AsRef<[u8]>) -> WebhookVerify<Discord> {
-        WebhookVerify::with_scheme(Discord, public_key_hex).event_shape(EventShape::new(
-            Location::Body("id"),
-            Location::Body("type"),
-            Location::Body("data"),
-        ))
+        WebhookVerify::with_scheme(Discord, public_key_hex).event_shape(EventShape::ID_TYPE_DATA)
     }
 
     /// Telnyx: `telnyx-signature-ed25519: <base64>` over `{telnyx-timestamp}|{body}`,

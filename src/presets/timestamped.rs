@@ -40,11 +40,8 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::mux("mux signing secret");
     /// ```
     pub fn mux(signing_secret: impl AsRef<[u8]>) -> WebhookVerify<PairScheme> {
-        WebhookVerify::with_scheme(PairScheme::mux(), signing_secret).event_shape(EventShape::new(
-            Location::Body("id"),
-            Location::Body("type"),
-            Location::Body("data"),
-        ))
+        WebhookVerify::with_scheme(PairScheme::mux(), signing_secret)
+            .event_shape(EventShape::ID_TYPE_DATA)
     }
 
     /// Persona: `Persona-Signature: t=<s>,v1=<hex>` over `{t}.{body}`, within 5 minutes;
@@ -149,11 +146,7 @@ impl WebhookVerify<HmacScheme> {
     /// ```
     pub fn clerk(signing_secret: impl AsRef<[u8]>) -> WebhookVerify<StandardVariant> {
         WebhookVerify::with_scheme(StandardVariant::svix(), signing_secret)
-            .event_shape(EventShape::new(
-                Location::Body("id"),
-                Location::Body("type"),
-                Location::Body("data"),
-            ))
+            .event_shape(EventShape::ID_TYPE_DATA)
             // Svix retries for about 28 hours.
             .retry_period(hours(28))
     }
@@ -171,11 +164,7 @@ impl WebhookVerify<HmacScheme> {
     /// ```
     pub fn resend(signing_secret: impl AsRef<[u8]>) -> WebhookVerify<StandardVariant> {
         WebhookVerify::with_scheme(StandardVariant::svix(), signing_secret)
-            .event_shape(EventShape::new(
-                Location::Body("id"),
-                Location::Body("type"),
-                Location::Body("data"),
-            ))
+            .event_shape(EventShape::ID_TYPE_DATA)
             // Svix retries for about 28 hours.
             .retry_period(hours(28))
     }
@@ -211,11 +200,8 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::polar("polar_whs_...");
     /// ```
     pub fn polar(secret: impl AsRef<[u8]>) -> WebhookVerify<StandardVariant> {
-        WebhookVerify::with_scheme(StandardVariant::polar(), secret).event_shape(EventShape::new(
-            Location::Body("id"),
-            Location::Body("type"),
-            Location::Body("data"),
-        ))
+        WebhookVerify::with_scheme(StandardVariant::polar(), secret)
+            .event_shape(EventShape::ID_TYPE_DATA)
     }
 
     /// Supabase Auth Hooks: Standard Webhooks headers over `{id}.{timestamp}.{body}`,

@@ -320,6 +320,14 @@ impl EventShape {
         Location::Body("payload"),
     );
 
+    /// `{"id": ..., "type": ..., "data": ...}`: Stripe, Svix and Standard Webhooks senders,
+    /// and many others.
+    pub const ID_TYPE_DATA: Self = Self::new(
+        Location::Body("id"),
+        Location::Body("type"),
+        Location::Body("data"),
+    );
+
     /// An event with its id, type and payload where these say.
     pub const fn new(id: Location, kind: Location, payload: Location) -> Self {
         Self { id, kind, payload }

@@ -6,7 +6,7 @@ use zeroize::Zeroizing;
 
 use super::{
     check_signature_count, header_value, parse_timestamp, Claims, Encoding, EventShape, Key,
-    Location, RequestHead, Scheme, Signature, SignedContent, MAX_SIGNATURES,
+    RequestHead, Scheme, Signature, SignedContent, MAX_SIGNATURES,
 };
 use crate::error::ConfigError;
 use crate::rejection::Rejection;
@@ -140,11 +140,7 @@ impl Scheme for StandardWebhooks {
     /// The spec's `{type, timestamp, data}` payload; the id is the body's `id` where it has
     /// one, else the signed `webhook-id`.
     fn event_shape(&self) -> EventShape {
-        EventShape::new(
-            Location::Body("id"),
-            Location::Body("type"),
-            Location::Body("data"),
-        )
+        EventShape::ID_TYPE_DATA
     }
 
     /// Svix retries for about 28 hours (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h).

@@ -21,6 +21,10 @@
 //! - `algorithms/64KiB`: one layer per algorithm family next to its bare primitive over
 //!   the same bytes: HMAC-SHA1, -SHA256 and -SHA512, keyed SHA-256, and ed25519 (the bare
 //!   verification of a message already in one buffer).
+//! - `schemes/64KiB`: one preset per scheme type (one header, key=value pairs, templates
+//!   with RFC 3339 or suffixed timestamps, Standard Webhooks variants, numbered headers, a
+//!   token, URL-signed, ed25519 with hex keys, ECDSA, a JWT), next to the bare primitive of
+//!   its algorithm. Presets on the same scheme type differ only in names and settings.
 //! - `rotation/<size>`: three secrets (`also_accept` twice) where the request is signed
 //!   with the last, next to one and three bare HMACs. The layer keys each secret's HMAC
 //!   once, when it is configured, and per request clones the keyed states and feeds every
@@ -110,6 +114,7 @@ fn event_body(size: usize, n: usize) -> Bytes {
 /// A request as hyper hands it over: the headers, `Content-Length`, and the body in one chunk.
 fn request(headers: &HeaderMap, body: &Bytes) -> Request<Body> {
     let mut request = Request::post("/webhook")
+        .header(header::HOST, "example.com")
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::CONTENT_LENGTH, body.len())
         .body(Body::from(body.clone()))
@@ -196,7 +201,14 @@ fn bench_layer<Sch: Scheme + Clone>(
     let verify = verify.clock(now);
     let events: Vec<_> = bodies
         .iter()
-        .map(|body| (verify.sign_at(body, now(), EVENT_ID), body.clone()))
+        .map(|body| {
+            let mut signed = Request::post("/webhook")
+                .header(header::HOST, "example.com")
+                .body(body.clone())
+                .expect("a valid request");
+            verify.sign_request_at(&mut signed, now(), EVENT_ID);
+            (signed.headers().clone(), body.clone())
+        })
         .collect();
     let service = verify.layer(tower::service_fn(trivial));
     bench_service(group, runtime, name, service, &events);
@@ -402,6 +414,92 @@ fn algorithms(c: &mut Criterion) {
     group.finish();
 }
 
+/// One preset per scheme type through the layer, at 64 KiB.
+fn schemes(c: &mut Criterion) {
+    use base64::Engine as _;
+    let rt = &runtime();
+    let size = 64 * KIB;
+    let bodies = &event_bodies(size);
+    let mut group = c.benchmark_group(format!("schemes/{}", size_name(size)));
+    group.throughput(Throughput::Bytes(size as u64));
+    let g = &mut group;
+    bench_bare(g, "bare_hmac_sha256", bodies, |body| {
+        bare_hmac(body).to_vec()
+    });
+    bench_layer(g, rt, "line", WebhookVerify::line(SECRET), bodies);
+    bench_layer(g, rt, "paddle", WebhookVerify::paddle(SECRET), bodies);
+    bench_layer(g, rt, "workos", WebhookVerify::workos(SECRET), bodies);
+    bench_layer(g, rt, "twitch", WebhookVerify::twitch(SECRET), bodies);
+    bench_layer(g, rt, "box", WebhookVerify::r#box(SECRET), bodies);
+    bench_layer(
+        g,
+        rt,
+        "clerk",
+        WebhookVerify::clerk(STANDARD_SECRET),
+        bodies,
+    );
+    bench_layer(g, rt, "docusign", WebhookVerify::docusign(SECRET), bodies);
+    bench_layer(g, rt, "telegram", WebhookVerify::telegram(SECRET), bodies);
+    bench_layer(g, rt, "hubspot", WebhookVerify::hubspot(SECRET), bodies);
+    let square = WebhookVerify::square(SECRET, "https://example.com/webhook");
+    bench_layer(g, rt, "square", square, bodies);
+    bench_layer(g, rt, "netlify", WebhookVerify::netlify(SECRET), bodies);
+    bench_bare(g, "bare_hmac_sha1", bodies, |body| {
+        let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(SECRET.as_bytes()).expect("any key");
+        mac.update(body);
+        mac.finalize().into_bytes().to_vec()
+    });
+    bench_layer(g, rt, "intercom", WebhookVerify::intercom(SECRET), bodies);
+    let trello = WebhookVerify::trello(SECRET, "https://example.com/webhook");
+    bench_layer(g, rt, "trello", trello, bodies);
+
+    // ed25519 with a hex key (Discord): the seed and its public key, which can sign.
+    let signing = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let discord_key =
+        hex::encode([signing.to_bytes(), signing.verifying_key().to_bytes()].concat());
+    bench_layer(
+        g,
+        rt,
+        "discord",
+        WebhookVerify::discord(discord_key),
+        bodies,
+    );
+
+    // ECDSA P-256 (SendGrid), against a bare verification of the same bytes.
+    let sendgrid_secret = p256::ecdsa::SigningKey::from_slice(&[7; 32]).expect("a P-256 scalar");
+    let der = {
+        use p256::pkcs8::EncodePrivateKey as _;
+        sendgrid_secret
+            .to_pkcs8_der()
+            .expect("PKCS#8")
+            .as_bytes()
+            .to_vec()
+    };
+    let public = *sendgrid_secret.verifying_key();
+    let signed: Vec<(Vec<u8>, p256::ecdsa::Signature)> = bodies
+        .iter()
+        .map(|body| {
+            use p256::ecdsa::signature::Signer as _;
+            let message = [b"1700000000".as_slice(), body].concat();
+            let signature: p256::ecdsa::Signature = sendgrid_secret.sign(&message);
+            (message, signature)
+        })
+        .collect();
+    let mut next = signed.iter().cycle();
+    g.bench_function("bare_ecdsa_p256", |b| {
+        b.iter(|| {
+            use p256::ecdsa::signature::Verifier as _;
+            let (message, signature) = next.next().expect("a cycle never ends");
+            public
+                .verify(black_box(message), signature)
+                .expect("it verifies");
+        })
+    });
+    let key = base64::engine::general_purpose::STANDARD.encode(der);
+    bench_layer(g, rt, "sendgrid", WebhookVerify::sendgrid(key), bodies);
+    group.finish();
+}
+
 /// A bare primitive over each body in turn.
 fn bench_bare(
     group: &mut BenchmarkGroup<'_, WallTime>,
@@ -451,6 +549,7 @@ criterion_group!(
     verify_against_bare_hmac,
     presets,
     algorithms,
+    schemes,
     rotation
 );
 criterion_main!(benches);

@@ -14,6 +14,8 @@ use tower_service::Service;
 use crate::body::{BodyReader, BoxError, ResponseBody, VerifiedBody};
 use crate::budget::Reservation;
 use crate::dedupe::{Outcome, DUPLICATE_HEADER};
+use crate::key::Key;
+use crate::rejection::Rejection;
 use crate::scheme::{Claims, Scheme};
 use crate::verify::Config;
 
@@ -52,8 +54,9 @@ pin_project! {
             future: S::Future,
             reservation: Option<Reservation<Config<Sch>>>,
         },
-        // The body verified; the inner service runs once the event is claimed.
-        Deduping {
+        // The rest runs in a boxed future: the inner service once the event is claimed
+        // (dedupe), or everything after the body once the key it names is fetched.
+        Continuing {
             future: BoxFuture<Result<Response<ResBody>, S::Error>>,
         },
         // Answered by the layer (a refusal or a setup request); the response is ready.
@@ -143,7 +146,7 @@ where
                     reservation.take();
                     return Poll::Ready(response.map(|response| response.map(ResponseBody::inner)));
                 }
-                StateProj::Deduping { future } => return future.as_mut().poll(cx),
+                StateProj::Continuing { future } => return future.as_mut().poll(cx),
                 StateProj::Answered { response } => {
                     return Poll::Ready(Ok(response.take().expect("polled after completion")));
                 }
@@ -162,10 +165,47 @@ where
     ResBody::Error: Into<BoxError>,
     Sch: Scheme,
 {
-    /// Checks the body's signatures; if they hold, hands the request to the inner service
-    /// (through dedupe when it is on), with the body and the
-    /// [`Verified`](crate::Verified) extension.
+    /// Checks the body's signatures, first fetching the key the request names where it
+    /// names one; if they hold, hands the request on (see [`verified_with`]).
+    ///
+    /// [`verified_with`]: Self::verified_with
     fn verified<B>(self, body: Bytes) -> State<S, Sch, B, ResBody> {
+        let config = self.reservation.owner();
+        let Some(id) = self.claims.key_id.clone() else {
+            let keys = config.keys.clone();
+            return self.verified_with(&keys, body);
+        };
+        let Some(source) = config.key_source.clone() else {
+            let rejection = Rejection::signature_mismatch(
+                "the request names a key to fetch, and no key source is configured",
+            );
+            return State::Answered {
+                response: Some(config.reject(rejection)),
+            };
+        };
+        // The key is fetched, then the rest runs as without one: the same states, driven
+        // inside this future.
+        State::Continuing {
+            future: Box::pin(async move {
+                match source.key(&id).await {
+                    Ok(key) => {
+                        let state =
+                            self.verified_with::<http_body_util::Empty<Bytes>>(&[key], body);
+                        ResponseFuture { state }.await
+                    }
+                    Err(error) => {
+                        let config = self.reservation.owner();
+                        Ok(config.reject(Rejection::key_unavailable(error)))
+                    }
+                }
+            }),
+        }
+    }
+
+    /// Checks the body's signatures against `keys`; if they hold, hands the request to the
+    /// inner service (through dedupe when it is on), with the body and the
+    /// [`Verified`](crate::Verified) extension.
+    fn verified_with<B>(self, keys: &[Key], body: Bytes) -> State<S, Sch, B, ResBody> {
         let Self {
             mut parts,
             claims,
@@ -177,11 +217,11 @@ where
             response: Some(config.reject(rejection)),
         };
         let head = config.request_head(&parts.method, &parts.uri, &parts.headers);
-        let verified = match config.check_body(&head, claims, body, None) {
+        let verified = match config.check_body_with(keys, &head, claims, body, None) {
             Ok(verified) => verified,
             Err(rejection) => return rejected(rejection),
         };
-        if let Some(response) = config.verified_response(&head, &verified) {
+        if let Some(response) = config.verified_response(keys, &head, &verified) {
             return State::Answered {
                 response: Some(response.map(|body| ResponseBody::full(body.into()))),
             };
@@ -205,7 +245,7 @@ where
             };
         };
         // The inner service is only called once the event is claimed.
-        State::Deduping {
+        State::Continuing {
             future: Box::pin(async move {
                 let config = reservation.owner();
                 let dedupe = config.dedupe.as_ref().expect("a dedupe key needs dedupe");

@@ -10,6 +10,7 @@ mod error;
 mod extract;
 mod future;
 mod key;
+pub mod key_source;
 mod presets;
 mod rejection;
 mod report;

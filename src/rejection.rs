@@ -49,6 +49,10 @@ pub enum RejectionKind {
     /// Dedupe is on but the event has no id: the scheme signs none and the body has no
     /// top-level `id` field (400).
     MissingEventId,
+    /// The key the request names could not be fetched from the
+    /// [`KeySource`](crate::key_source::KeySource) now (503, with `Retry-After`); retry
+    /// later.
+    KeyUnavailable,
     /// The body lacks what the scheme reads from it (a signature, a timestamp or a form
     /// field the provider puts there), or is not in the provider's format (400).
     MalformedBody,
@@ -75,11 +79,12 @@ impl RejectionKind {
             Self::MissingEventId => "missing_event_id",
             Self::Overloaded => "overloaded",
             Self::MalformedBody => "malformed_body",
+            Self::KeyUnavailable => "key_unavailable",
         }
     }
 
     /// Every kind, in declaration order.
-    pub(crate) const ALL: [Self; 13] = [
+    pub(crate) const ALL: [Self; 14] = [
         Self::MissingHeader,
         Self::MalformedHeader,
         Self::InvalidTimestamp,
@@ -93,6 +98,7 @@ impl RejectionKind {
         Self::MissingEventId,
         Self::Overloaded,
         Self::MalformedBody,
+        Self::KeyUnavailable,
     ];
 }
 
@@ -142,6 +148,17 @@ impl Rejection {
         }
     }
 
+    /// The key the request names could not be had from the key source: unknown (400) or
+    /// unavailable for now (503, retry later).
+    pub(crate) fn key_unavailable(error: crate::key_source::KeyError) -> Self {
+        match error {
+            crate::key_source::KeyError::Unknown => {
+                Self::signature_mismatch("the key the request names is unknown")
+            }
+            _ => Self::new(RejectionKind::KeyUnavailable),
+        }
+    }
+
     /// A timestamp header is not in the form the scheme expects.
     pub fn invalid_timestamp(header: HeaderName) -> Self {
         Self {
@@ -172,9 +189,9 @@ impl Rejection {
         match self.kind {
             RejectionKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             RejectionKind::InFlight => StatusCode::CONFLICT,
-            RejectionKind::StoreUnavailable | RejectionKind::Overloaded => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            RejectionKind::StoreUnavailable
+            | RejectionKind::Overloaded
+            | RejectionKind::KeyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -203,6 +220,9 @@ impl fmt::Display for Rejection {
                 write!(f, "signature does not match ({})", self.detail)
             }
             RejectionKind::MalformedBody => write!(f, "malformed body: {}", self.detail),
+            RejectionKind::KeyUnavailable => {
+                f.write_str("the key this request names could not be fetched; retry later")
+            }
             RejectionKind::PayloadTooLarge => {
                 write!(f, "body larger than the limit of {} bytes", self.limit)
             }

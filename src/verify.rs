@@ -15,6 +15,7 @@ use crate::budget::BufferBudget;
 use crate::dedupe::Dedupe;
 use crate::error::{configured, ConfigError};
 use crate::key::Key;
+use crate::key_source::KeySource;
 use crate::rejection::{Rejection, RejectionKind};
 use crate::report::RejectionLog;
 use crate::scheme::{
@@ -81,7 +82,7 @@ pub struct WebhookVerify<S = HmacScheme> {
 #[derive(Clone)]
 pub(crate) struct Config<S> {
     pub(crate) scheme: S,
-    keys: Vec<Key>,
+    pub(crate) keys: Vec<Key>,
     pub(crate) max_body_size: usize,
     pub(crate) tolerance: Duration,
     clock: Clock,
@@ -92,6 +93,7 @@ pub(crate) struct Config<S> {
     handshakes: bool,
     event_shape: EventShape,
     pub(crate) retry_period: Duration,
+    pub(crate) key_source: Option<Arc<dyn KeySource>>,
     log: Arc<RejectionLog>,
 }
 
@@ -325,6 +327,7 @@ impl<S: Scheme + Clone> WebhookVerify<S> {
                 handshakes: true,
                 event_shape,
                 retry_period,
+                key_source: None,
                 log: Arc::default(),
             },
         })
@@ -517,6 +520,25 @@ impl<S: Scheme + Clone> WebhookVerify<S> {
     /// ```
     pub fn retry_period(mut self, period: Duration) -> Self {
         self.config.retry_period = period;
+        self
+    }
+
+    /// Where the keys come from that requests name (feature of providers that publish
+    /// their keys: AWS SNS's and PayPal's certificates, Plaid's JSON Web Keys); see the
+    /// [`key_source`](crate::key_source) module. A request that names a key is verified with
+    /// that key alone; without a source it is refused. [`verify`](Self::verify), which
+    /// cannot wait for a fetch, refuses such requests too.
+    ///
+    /// ```
+    /// use tower_webhook::key_source::{CachedKeys, KeyError, KeyFuture, KeySource};
+    /// # #[derive(Debug)] struct Fetch;
+    /// # impl KeySource for Fetch {
+    /// #     fn key<'a>(&'a self, _: &'a str) -> KeyFuture<'a> { Box::pin(async { Err(KeyError::Unknown) }) }
+    /// # }
+    /// let layer = tower_webhook::WebhookVerify::new("unused").key_source(CachedKeys::new(Fetch));
+    /// ```
+    pub fn key_source(mut self, source: impl KeySource) -> Self {
+        self.config.key_source = Some(Arc::new(source));
         self
     }
 
@@ -789,6 +811,24 @@ impl<S: Scheme> Config<S> {
     pub(crate) fn check_body(
         &self,
         request: &RequestHead<'_>,
+        claims: Claims,
+        body: Bytes,
+        now: Option<SystemTime>,
+    ) -> Result<Verified, Rejection> {
+        if claims.key_id.is_some() {
+            return Err(Rejection::signature_mismatch(
+                "the request names a key to fetch, which needs the layer and a key source",
+            ));
+        }
+        self.check_body_with(&self.keys, request, claims, body, now)
+    }
+
+    /// [`check_body`](Self::check_body) with these keys (the configured ones, or the one
+    /// fetched for the key the request names).
+    pub(crate) fn check_body_with(
+        &self,
+        keys: &[Key],
+        request: &RequestHead<'_>,
         mut claims: Claims,
         body: Bytes,
         now: Option<SystemTime>,
@@ -798,8 +838,7 @@ impl<S: Scheme> Config<S> {
         self.scheme
             .signed_content(request, &mut claims, &body, &mut content)?;
         check_signature_count(&claims)?;
-        let key_index = self
-            .keys
+        let key_index = keys
             .iter()
             .position(|key| key.verifies(&claims.signatures, &content, &body))
             .ok_or_else(|| self.mismatch())?;
@@ -835,13 +874,14 @@ impl<S: Scheme> Config<S> {
     /// The answer to a verified setup request, where the scheme has one.
     pub(crate) fn verified_response(
         &self,
+        keys: &[Key],
         request: &RequestHead<'_>,
         verified: &Verified,
     ) -> Option<http::Response<Bytes>> {
         if !self.handshakes {
             return None;
         }
-        let key = &self.keys[verified.key_index()];
+        let key = &keys[verified.key_index()];
         self.scheme.verified_response(request, verified.body(), key)
     }
 

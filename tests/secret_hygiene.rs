@@ -249,6 +249,9 @@ async fn logs_and_responses_hide_the_secret_and_the_expected_signature() {
         .with_ansi(false)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Callsites first seen by tests on other threads, without a subscriber, may have
+    // cached "never interested"; ask again under this one.
+    tracing::callsite::rebuild_interest_cache();
 
     let mut seen = Seen::default();
     let mut expected = Vec::new();

@@ -565,6 +565,11 @@ pub struct Claims {
     /// The SHA-256 of the body that a signed token states (a JWT's body-hash claim,
     /// Twilio's `bodySHA256`): the body must have this digest, compared in constant time.
     pub body_sha256: Option<[u8; 32]>,
+    /// The key the request names, for providers that publish their keys (a certificate
+    /// URL, a key id): the layer verifies with the key its
+    /// [`KeySource`](crate::key_source::KeySource) gives for it, not with the configured
+    /// ones. A scheme sets it only after checking that the provider could have named it.
+    pub key_id: Option<String>,
 }
 
 impl Claims {

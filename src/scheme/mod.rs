@@ -698,8 +698,12 @@ impl Encoding {
     }
 }
 
+/// The longest RSA signature decoded: that of a 4096-bit key.
+const MAX_RSA_BYTES: usize = 512;
+
 /// Decodes one signature made with `algorithm` from its text: a MAC of the algorithm's
-/// length, an ed25519 signature, or an ECDSA signature in DER. A token is taken as is.
+/// length, an ed25519 signature, an ECDSA signature in DER, or an RSA signature (up to
+/// 4096 bits). A token is taken as is.
 pub fn decode_signature(
     algorithm: Algorithm,
     encoding: Encoding,
@@ -712,6 +716,8 @@ pub fn decode_signature(
         Algorithm::KeyedSha256 => Signature::KeyedSha256(encoding.decode(text)?),
         Algorithm::Ed25519 => Signature::Ed25519(encoding.decode(text)?),
         Algorithm::EcdsaP256 => Signature::EcdsaP256(encoding.decode_vec(text, 72)?),
+        Algorithm::RsaSha1 => Signature::RsaSha1(encoding.decode_vec(text, MAX_RSA_BYTES)?),
+        Algorithm::RsaSha256 => Signature::RsaSha256(encoding.decode_vec(text, MAX_RSA_BYTES)?),
         Algorithm::Token => Signature::Token(text.as_bytes().to_vec()),
     })
 }

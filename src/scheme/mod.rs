@@ -149,6 +149,8 @@ mod context;
 mod header;
 pub(crate) mod hmac;
 mod slack;
+#[cfg(feature = "sns")]
+pub(crate) mod sns;
 mod standard;
 mod timestamped;
 
@@ -162,6 +164,8 @@ pub use self::context::{Discord, Telnyx};
 pub use self::header::{DocuSign, GitLab, SetupHandshake, SharedToken};
 pub use self::hmac::HmacScheme;
 pub use self::slack::Slack;
+#[cfg(feature = "sns")]
+pub use self::sns::AwsSns;
 pub use self::standard::StandardWebhooks;
 pub use self::timestamped::{PairScheme, StandardVariant, Stripe, TemplateScheme};
 pub use crate::key::{Algorithm, Key, Signature};

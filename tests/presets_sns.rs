@@ -447,3 +447,39 @@ fn the_certificate_key_verifies_and_a_bad_pem_is_refused() {
     let debug = format!("{:?}", Key::rsa_certificate_pem(&aws().pem).unwrap());
     assert_eq!(debug, "Key::RsaPublic(..)");
 }
+
+/// Messages signed with another key (the construction of AWS's PHP validator, in Node's
+/// crypto) that AWS's own JavaScript validator, `sns-validator` 0.3.5, accepted with its
+/// certificate fetch stubbed: both SignatureVersions, a Notification with and without
+/// Subject, a SubscriptionConfirmation, escaped and non-ASCII characters in Message. Only
+/// the public certificate is kept.
+#[tokio::test]
+async fn messages_aws_s_validator_accepts_verify() {
+    let vectors: Value =
+        serde_json::from_str(include_str!("data/sns_validator.json")).expect("the vectors");
+    let pem = vectors["certificate"].as_str().unwrap().to_owned();
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&fetches);
+    let certificates = SnsCertificates::new(move |_url: String| {
+        counted.fetch_add(1, Ordering::SeqCst);
+        let pem = pem.clone();
+        async move { Ok::<_, KeyError>(pem) }
+    });
+    let app = app(WebhookVerify::aws_sns(CachedKeys::new(certificates)));
+    let messages = vectors["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 6);
+    for message in messages {
+        let (status, text) = send(&app, request("/sns", message)).await;
+        assert_eq!(status, StatusCode::OK, "{message}: {text}");
+        let mut changed = message.clone();
+        changed["Timestamp"] = json!(message["Timestamp"]
+            .as_str()
+            .unwrap()
+            .replace('Z', "+00:00"));
+        assert_eq!(
+            send(&app, request("/sns", &changed)).await.0,
+            StatusCode::BAD_REQUEST
+        );
+    }
+    assert_eq!(fetches.load(Ordering::SeqCst), 1);
+}

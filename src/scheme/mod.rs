@@ -572,7 +572,9 @@ pub struct Claims {
     /// The key the request names, for providers that publish their keys (a certificate
     /// URL, a key id): the layer verifies with the key its
     /// [`KeySource`](crate::key_source::KeySource) gives for it, not with the configured
-    /// ones. A scheme sets it only after checking that the provider could have named it.
+    /// ones. A scheme sets it in [`parse`](Scheme::parse), or in
+    /// [`signed_content`](Scheme::signed_content) for a key named in the body (AWS SNS's
+    /// `SigningCertURL`), and only after checking that the provider could have named it.
     pub key_id: Option<String>,
 }
 

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use bytes::Bytes;
@@ -17,7 +18,7 @@ use crate::dedupe::{Outcome, DUPLICATE_HEADER};
 use crate::key::Key;
 use crate::rejection::Rejection;
 use crate::scheme::{Claims, Scheme};
-use crate::verify::Config;
+use crate::verify::{Config, Prepared};
 
 type Response<B> = http::Response<ResponseBody<B>>;
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -165,15 +166,25 @@ where
     ResBody::Error: Into<BoxError>,
     Sch: Scheme,
 {
-    /// Checks the body's signatures, first fetching the key the request names where it
-    /// names one; if they hold, hands the request on (see [`verified_with`]).
+    /// Checks the body's signatures, first fetching the key the request names (in its head
+    /// or its body) where it names one; if they hold, hands the request on (see
+    /// [`verified_with`]).
     ///
     /// [`verified_with`]: Self::verified_with
-    fn verified<B>(self, body: Bytes) -> State<S, Sch, B, ResBody> {
-        let config = self.reservation.owner();
-        let Some(id) = self.claims.key_id.clone() else {
-            let keys = config.keys.clone();
-            return self.verified_with(&keys, body);
+    fn verified<B>(mut self, body: Bytes) -> State<S, Sch, B, ResBody> {
+        let config = Arc::clone(self.reservation.owner());
+        let claims = std::mem::take(&mut self.claims);
+        let head = config.request_head(&self.parts.method, &self.parts.uri, &self.parts.headers);
+        let prepared = match config.prepare(&head, claims, &body) {
+            Ok(prepared) => prepared,
+            Err(rejection) => {
+                return State::Answered {
+                    response: Some(config.reject(rejection)),
+                }
+            }
+        };
+        let Some(id) = prepared.key_id().map(str::to_owned) else {
+            return self.verified_with(&config.keys, prepared, body);
         };
         let Some(source) = config.key_source.clone() else {
             let rejection = Rejection::signature_mismatch(
@@ -189,8 +200,11 @@ where
             future: Box::pin(async move {
                 match source.key(&id).await {
                     Ok(key) => {
-                        let state =
-                            self.verified_with::<http_body_util::Empty<Bytes>>(&[key], body);
+                        let state = self.verified_with::<http_body_util::Empty<Bytes>>(
+                            &[key],
+                            prepared,
+                            body,
+                        );
                         ResponseFuture { state }.await
                     }
                     Err(error) => {
@@ -202,22 +216,27 @@ where
         }
     }
 
-    /// Checks the body's signatures against `keys`; if they hold, hands the request to the
-    /// inner service (through dedupe when it is on), with the body and the
+    /// Checks the prepared signatures against `keys`; if they hold, hands the request to
+    /// the inner service (through dedupe when it is on), with the body and the
     /// [`Verified`](crate::Verified) extension.
-    fn verified_with<B>(self, keys: &[Key], body: Bytes) -> State<S, Sch, B, ResBody> {
+    fn verified_with<B>(
+        self,
+        keys: &[Key],
+        prepared: Prepared,
+        body: Bytes,
+    ) -> State<S, Sch, B, ResBody> {
         let Self {
             mut parts,
-            claims,
             mut inner,
             reservation,
+            ..
         } = self;
         let config = reservation.owner();
         let rejected = |rejection| State::Answered {
             response: Some(config.reject(rejection)),
         };
         let head = config.request_head(&parts.method, &parts.uri, &parts.headers);
-        let verified = match config.check_body_with(keys, &head, claims, body, None) {
+        let verified = match config.check_prepared(keys, prepared, body, None) {
             Ok(verified) => verified,
             Err(rejection) => return rejected(rejection),
         };

@@ -48,6 +48,8 @@ enum KeyKind {
         public: p256::ecdsa::VerifyingKey,
         secret: Option<Box<p256::ecdsa::SigningKey>>,
     },
+    #[cfg(feature = "sns")]
+    Rsa(Box<rsa::PublicKey>),
 }
 
 /// A shared secret, keyed for each symmetric algorithm.
@@ -140,6 +142,27 @@ impl Key {
         }))
     }
 
+    /// The RSA public key of an X.509 certificate in PEM (`-----BEGIN CERTIFICATE-----`),
+    /// such as the signing certificate AWS SNS names, for verifying RSASSA-PKCS1-v1_5
+    /// signatures with SHA-1 or SHA-256. Only the key is read: the certificate's issuer,
+    /// validity and chain are not checked, so trust comes from where the certificate was
+    /// fetched (for SNS, over HTTPS from an `sns.<region>.amazonaws.com` host).
+    #[cfg(feature = "sns")]
+    pub fn rsa_certificate_pem(pem: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
+        use rsa::pkcs8::DecodePublicKey as _;
+        use x509_cert::der::{DecodePem as _, Encode as _};
+        let certificate = x509_cert::Certificate::from_pem(pem.as_ref())
+            .map_err(|_| ConfigError::new("not an X.509 certificate in PEM"))?;
+        let der = certificate
+            .tbs_certificate()
+            .subject_public_key_info()
+            .to_der()
+            .map_err(|_| ConfigError::new("the certificate's public key cannot be read"))?;
+        let public = rsa::PublicKey::from_public_key_der(&der)
+            .map_err(|_| ConfigError::new("the certificate's public key is not an RSA key"))?;
+        Ok(Self(KeyKind::Rsa(Box::new(public))))
+    }
+
     /// Whether any of `signatures` is a signature of `content` over `body` by this key, each
     /// compared in constant time. One MAC per algorithm, however many signatures.
     pub(crate) fn verifies(
@@ -191,6 +214,21 @@ impl Key {
                         .is_ok()
                 })
             }
+            #[cfg(feature = "sns")]
+            KeyKind::Rsa(public) => signatures.iter().any(|signature| {
+                let (scheme, hashed) = match signature {
+                    Signature::RsaSha1(_) => (
+                        rsa::Pkcs1v15Sign::new::<Sha1>(),
+                        content.feed(Sha1::new(), body).finalize().to_vec(),
+                    ),
+                    Signature::RsaSha256(_) => (
+                        rsa::Pkcs1v15Sign::new::<Sha256>(),
+                        content.feed(Sha256::new(), body).finalize().to_vec(),
+                    ),
+                    _ => return false,
+                };
+                public.verify(scheme, &hashed, signature.as_bytes()).is_ok()
+            }),
         }
     }
 
@@ -232,6 +270,10 @@ impl Key {
                     .expect("ECDSA signing succeeds");
                 Signature::EcdsaP256(signature.to_der().as_bytes().to_vec())
             }
+            #[cfg(feature = "sns")]
+            (KeyKind::Rsa(_), _) => panic!(
+                "this key is an RSA public key from a certificate, which can verify but not sign"
+            ),
         }
     }
 }
@@ -291,7 +333,10 @@ impl SharedSecret {
             Algorithm::HmacSha512 => Signature::HmacSha512(self.mac(&self.sha512, content, body)),
             Algorithm::KeyedSha256 => Signature::KeyedSha256(self.keyed_sha256(content, body)),
             Algorithm::Token => Signature::Token(self.secret.to_vec()),
-            Algorithm::Ed25519 | Algorithm::EcdsaP256 => {
+            Algorithm::Ed25519
+            | Algorithm::EcdsaP256
+            | Algorithm::RsaSha1
+            | Algorithm::RsaSha256 => {
                 panic!("a shared secret cannot sign with {algorithm:?}")
             }
         }
@@ -314,6 +359,8 @@ impl fmt::Debug for Key {
             KeyKind::EcdsaP256 {
                 secret: Some(_), ..
             } => f.write_str("Key::EcdsaP256Secret(<redacted>)"),
+            #[cfg(feature = "sns")]
+            KeyKind::Rsa(_) => f.write_str("Key::RsaPublic(..)"),
         }
     }
 }
@@ -334,6 +381,10 @@ pub enum Algorithm {
     Ed25519,
     /// ECDSA P-256 with SHA-256 (SendGrid; feature `ecdsa`).
     EcdsaP256,
+    /// RSASSA-PKCS1-v1_5 with SHA-1 (AWS SNS `SignatureVersion` 1; feature `sns`).
+    RsaSha1,
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (AWS SNS `SignatureVersion` 2; feature `sns`).
+    RsaSha256,
     /// The shared secret itself, sent as a token (Telegram, GitLab, Okta, Cloudflare).
     Token,
 }
@@ -354,6 +405,12 @@ pub enum Signature {
     Ed25519([u8; 64]),
     /// An ECDSA P-256 signature in ASN.1 DER (verified with the `ecdsa` feature).
     EcdsaP256(Vec<u8>),
+    /// An RSASSA-PKCS1-v1_5 signature over the SHA-1 of the content (verified with the
+    /// `sns` feature).
+    RsaSha1(Vec<u8>),
+    /// An RSASSA-PKCS1-v1_5 signature over the SHA-256 of the content (verified with the
+    /// `sns` feature).
+    RsaSha256(Vec<u8>),
     /// A token sent as is (a shared secret in a header or a body field). It is compared
     /// by its SHA-256 with the secret's, so the comparison takes the same time whatever its
     /// length.
@@ -370,6 +427,8 @@ impl Signature {
             Self::KeyedSha256(_) => Algorithm::KeyedSha256,
             Self::Ed25519(_) => Algorithm::Ed25519,
             Self::EcdsaP256(_) => Algorithm::EcdsaP256,
+            Self::RsaSha1(_) => Algorithm::RsaSha1,
+            Self::RsaSha256(_) => Algorithm::RsaSha256,
             Self::Token(_) => Algorithm::Token,
         }
     }
@@ -381,6 +440,7 @@ impl Signature {
             Self::HmacSha256(bytes) | Self::KeyedSha256(bytes) => bytes,
             Self::HmacSha512(bytes) | Self::Ed25519(bytes) => bytes,
             Self::EcdsaP256(bytes) | Self::Token(bytes) => bytes,
+            Self::RsaSha1(bytes) | Self::RsaSha256(bytes) => bytes,
         }
     }
 }

@@ -18,6 +18,9 @@ use std::time::{Duration, Instant};
 
 use crate::key::Key;
 
+#[cfg(feature = "sns")]
+pub use self::sns::SnsCertificates;
+
 /// The future a [`KeySource`] returns.
 pub type KeyFuture<'a> = Pin<Box<dyn Future<Output = Result<Key, KeyError>> + Send + 'a>>;
 
@@ -131,5 +134,89 @@ impl<S: KeySource> KeySource for CachedKeys<S> {
             self.keep(id, &key);
             Ok(key)
         })
+    }
+}
+
+#[cfg(feature = "sns")]
+mod sns {
+    use std::fmt;
+    use std::future::Future;
+
+    use super::{KeyError, KeyFuture, KeySource};
+    use crate::key::Key;
+    use crate::scheme::sns::is_certificate_url;
+
+    /// AWS SNS's signing certificates, fetched through your own HTTP client: a
+    /// [`KeySource`] for [`WebhookVerify::aws_sns`](crate::WebhookVerify::aws_sns).
+    ///
+    /// `fetch` gets the PEM at a URL the [`AwsSns`](crate::scheme::AwsSns) scheme has
+    /// checked (`https://sns.<region>.amazonaws.com/....pem`, checked again here) and
+    /// answers [`KeyError::Unavailable`] when it cannot (the message is refused with 503, so
+    /// SNS retries it). Fetch over HTTPS with the server's certificate checked, which is what
+    /// makes the certificate AWS's, with a timeout and a limit on the size of the answer. A
+    /// PEM that is not an RSA certificate counts as unavailable too. Wrap it in
+    /// [`CachedKeys`](super::CachedKeys), so each certificate is fetched once, not once per
+    /// message.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_webhook::key_source::{CachedKeys, KeyError, SnsCertificates};
+    ///
+    /// // With your HTTP client (here reqwest, which needs a TLS feature for https URLs).
+    /// async fn get(url: String) -> Result<Vec<u8>, KeyError> {
+    ///     let client = reqwest::Client::new();
+    ///     let response = client
+    ///         .get(&url)
+    ///         .timeout(Duration::from_secs(5))
+    ///         .send()
+    ///         .await
+    ///         .map_err(|_| KeyError::Unavailable)?;
+    ///     if !response.status().is_success() {
+    ///         return Err(KeyError::Unavailable);
+    ///     }
+    ///     let pem = response.bytes().await.map_err(|_| KeyError::Unavailable)?;
+    ///     Ok(pem.to_vec())
+    /// }
+    ///
+    /// let certificates = CachedKeys::new(SnsCertificates::new(get)).ttl(Duration::from_secs(86_400));
+    /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "sns")))]
+    pub struct SnsCertificates<F> {
+        fetch: F,
+    }
+
+    impl<F, Fut, Pem> SnsCertificates<F>
+    where
+        F: Fn(String) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Pem, KeyError>> + Send + 'static,
+        Pem: AsRef<[u8]>,
+    {
+        /// Certificates fetched with `fetch`, which gets the PEM at a URL.
+        pub fn new(fetch: F) -> Self {
+            Self { fetch }
+        }
+    }
+
+    impl<F, Fut, Pem> KeySource for SnsCertificates<F>
+    where
+        F: Fn(String) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Pem, KeyError>> + Send + 'static,
+        Pem: AsRef<[u8]>,
+    {
+        fn key<'a>(&'a self, url: &'a str) -> KeyFuture<'a> {
+            Box::pin(async move {
+                if !is_certificate_url(url) {
+                    return Err(KeyError::Unknown);
+                }
+                let pem = (self.fetch)(url.to_owned()).await?;
+                Key::rsa_certificate_pem(pem).map_err(|_| KeyError::Unavailable)
+            })
+        }
+    }
+
+    impl<F> fmt::Debug for SnsCertificates<F> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("SnsCertificates").finish_non_exhaustive()
+        }
     }
 }

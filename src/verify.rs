@@ -815,29 +815,51 @@ impl<S: Scheme> Config<S> {
         body: Bytes,
         now: Option<SystemTime>,
     ) -> Result<Verified, Rejection> {
-        if claims.key_id.is_some() {
+        let prepared = self.prepare(request, claims, &body)?;
+        if prepared.key_id().is_some() {
             return Err(Rejection::signature_mismatch(
                 "the request names a key to fetch, which needs the layer and a key source",
             ));
         }
-        self.check_body_with(&self.keys, request, claims, body, now)
+        self.check_prepared(&self.keys, prepared, body, now)
     }
 
-    /// [`check_body`](Self::check_body) with these keys (the configured ones, or the one
-    /// fetched for the key the request names).
-    pub(crate) fn check_body_with(
+    /// Builds the signed content around the body, with the claims the scheme reads from
+    /// the body (a signature, a timestamp, the key the request names), before any key is
+    /// chosen.
+    pub(crate) fn prepare(
         &self,
-        keys: &[Key],
         request: &RequestHead<'_>,
         mut claims: Claims,
-        body: Bytes,
-        now: Option<SystemTime>,
-    ) -> Result<Verified, Rejection> {
+        body: &[u8],
+    ) -> Result<Prepared, Rejection> {
         let timestamp_in_head = claims.timestamp.is_some();
         let mut content = SignedContent::default();
         self.scheme
-            .signed_content(request, &mut claims, &body, &mut content)?;
+            .signed_content(request, &mut claims, body, &mut content)?;
         check_signature_count(&claims)?;
+        Ok(Prepared {
+            claims,
+            content,
+            timestamp_in_head,
+        })
+    }
+
+    /// Checks the prepared signatures against `keys` (the configured ones, or the one
+    /// fetched for the key the request names), then the body digest and the timestamp
+    /// the body carries.
+    pub(crate) fn check_prepared(
+        &self,
+        keys: &[Key],
+        prepared: Prepared,
+        body: Bytes,
+        now: Option<SystemTime>,
+    ) -> Result<Verified, Rejection> {
+        let Prepared {
+            claims,
+            content,
+            timestamp_in_head,
+        } = prepared;
         let key_index = keys
             .iter()
             .position(|key| key.verifies(&claims.signatures, &content, &body))
@@ -896,6 +918,22 @@ impl<S: Scheme> Config<S> {
         } else {
             Rejection::new(RejectionKind::SignatureMismatch)
         }
+    }
+}
+
+/// The signed content a scheme built around a body and the claims it holds, ready to be
+/// checked against a key.
+pub(crate) struct Prepared {
+    claims: Claims,
+    content: SignedContent,
+    /// Whether the timestamp came from the head (and was checked before the body).
+    timestamp_in_head: bool,
+}
+
+impl Prepared {
+    /// The key the request names, from its head or its body.
+    pub(crate) fn key_id(&self) -> Option<&str> {
+        self.claims.key_id.as_deref()
     }
 }
 

@@ -3,4 +3,6 @@
 
 mod context;
 mod header;
+#[cfg(feature = "sns")]
+mod sns;
 mod timestamped;

@@ -149,6 +149,8 @@ mod context;
 mod header;
 pub(crate) mod hmac;
 mod slack;
+#[cfg(feature = "sns")]
+pub(crate) mod sns;
 mod standard;
 mod timestamped;
 
@@ -162,6 +164,8 @@ pub use self::context::{Discord, Telnyx};
 pub use self::header::{DocuSign, GitLab, SetupHandshake, SharedToken};
 pub use self::hmac::HmacScheme;
 pub use self::slack::Slack;
+#[cfg(feature = "sns")]
+pub use self::sns::AwsSns;
 pub use self::standard::StandardWebhooks;
 pub use self::timestamped::{PairScheme, StandardVariant, Stripe, TemplateScheme};
 pub use crate::key::{Algorithm, Key, Signature};
@@ -568,7 +572,9 @@ pub struct Claims {
     /// The key the request names, for providers that publish their keys (a certificate
     /// URL, a key id): the layer verifies with the key its
     /// [`KeySource`](crate::key_source::KeySource) gives for it, not with the configured
-    /// ones. A scheme sets it only after checking that the provider could have named it.
+    /// ones. A scheme sets it in [`parse`](Scheme::parse), or in
+    /// [`signed_content`](Scheme::signed_content) for a key named in the body (AWS SNS's
+    /// `SigningCertURL`), and only after checking that the provider could have named it.
     pub key_id: Option<String>,
 }
 
@@ -698,8 +704,12 @@ impl Encoding {
     }
 }
 
+/// The longest RSA signature decoded: that of a 4096-bit key.
+const MAX_RSA_BYTES: usize = 512;
+
 /// Decodes one signature made with `algorithm` from its text: a MAC of the algorithm's
-/// length, an ed25519 signature, or an ECDSA signature in DER. A token is taken as is.
+/// length, an ed25519 signature, an ECDSA signature in DER, or an RSA signature (up to
+/// 4096 bits). A token is taken as is.
 pub fn decode_signature(
     algorithm: Algorithm,
     encoding: Encoding,
@@ -712,6 +722,8 @@ pub fn decode_signature(
         Algorithm::KeyedSha256 => Signature::KeyedSha256(encoding.decode(text)?),
         Algorithm::Ed25519 => Signature::Ed25519(encoding.decode(text)?),
         Algorithm::EcdsaP256 => Signature::EcdsaP256(encoding.decode_vec(text, 72)?),
+        Algorithm::RsaSha1 => Signature::RsaSha1(encoding.decode_vec(text, MAX_RSA_BYTES)?),
+        Algorithm::RsaSha256 => Signature::RsaSha256(encoding.decode_vec(text, MAX_RSA_BYTES)?),
         Algorithm::Token => Signature::Token(text.as_bytes().to_vec()),
     })
 }

@@ -1,38 +1,13 @@
-//! What the layer tells the operator about the requests it refuses: in the logs, a `debug`
+//! What the layer tells the operator about the requests it refuses, in the logs: a `debug`
 //! line each and at most one `warn` line per reason per minute, however many arrive, naming
-//! the reason only; with the `metrics` feature, a counter per outcome and per reason.
+//! the reason only. (The counters are in `report_metrics.rs`: this binary holds one test,
+//! so no other test's requests share tracing's callsite cache with its subscriber.)
 
 mod common;
 
-use std::future::Future;
-
 use axum::http::StatusCode;
+use common::report::*;
 use common::*;
-
-/// The event every test sends; its marker must never reach a log line.
-const BODY: &str =
-    r#"{"id":"evt_1","type":"message.created","payload":{"note":"KevinMcCallister"}}"#;
-const BODY_MARKER: &str = "KevinMcCallister";
-
-/// Signatures a forger could send for [`BODY`]: made with the wrong secret, copied from
-/// another body, and made up.
-fn forged_signatures() -> [String; 3] {
-    [
-        hmac_hex(b"not the secret", BODY.as_bytes()),
-        hmac_hex(SECRET.as_bytes(), b"{}"),
-        "0".repeat(64),
-    ]
-}
-
-/// Runs `future` to completion on this thread, so thread-local recorders and subscribers
-/// see everything it does.
-fn block_on<F: Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(future)
-}
 
 const FORGERIES: usize = 10_000;
 
@@ -116,142 +91,5 @@ fn a_flood_of_forgeries_is_warned_about_once_per_reason_naming_only_the_reason()
         for signature in &forged {
             assert!(!lower.contains(signature), "sent signature in: {line}");
         }
-    }
-}
-
-/// The counters, read from a `DebuggingRecorder` installed on the test's own thread.
-#[cfg(feature = "metrics")]
-mod counters {
-    use std::collections::BTreeMap;
-
-    use axum::http::StatusCode;
-    use bytes::Bytes;
-    use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
-    use tower_webhook::dedupe::{MemoryStore, DUPLICATE_HEADER};
-
-    use super::*;
-
-    /// Every counter recorded, as `name{label=value,..}` and its value.
-    fn counters(snapshotter: &Snapshotter) -> BTreeMap<String, u64> {
-        snapshotter
-            .snapshot()
-            .into_vec()
-            .into_iter()
-            .map(|(key, _, _, value)| {
-                let key = key.key();
-                let labels: Vec<String> = key
-                    .labels()
-                    .map(|label| format!("{}={}", label.key(), label.value()))
-                    .collect();
-                let name = if labels.is_empty() {
-                    key.name().to_owned()
-                } else {
-                    format!("{}{{{}}}", key.name(), labels.join(","))
-                };
-                let DebugValue::Counter(count) = value else {
-                    panic!("{name} is not a counter");
-                };
-                (name, count)
-            })
-            .collect()
-    }
-
-    /// Runs `requests` with a fresh recorder and returns the counters they left.
-    fn counted(requests: impl std::future::Future<Output = ()>) -> BTreeMap<String, u64> {
-        let recorder = DebuggingRecorder::new();
-        let snapshotter = recorder.snapshotter();
-        metrics::with_local_recorder(&recorder, || block_on(requests));
-        counters(&snapshotter)
-    }
-
-    fn expect(counts: &[(&str, u64)]) -> BTreeMap<String, u64> {
-        counts
-            .iter()
-            .map(|(name, count)| ((*name).to_owned(), *count))
-            .collect()
-    }
-
-    #[test]
-    fn each_outcome_and_each_reason_has_its_own_count() {
-        const VALID: u64 = 7;
-        const FORGED: u64 = 5;
-        const UNSIGNED: u64 = 3;
-        let app = echo_app(protocol_layer());
-        let forged = forged_signatures();
-
-        let counts = counted(async {
-            for _ in 0..VALID {
-                let reply = send(app.clone(), protocol_request(BODY.as_bytes())).await;
-                assert_eq!(reply.status, StatusCode::OK);
-            }
-            for i in 0..FORGED as usize {
-                let request = post_with(&[(SIGNATURE_HEADER, &forged[i % forged.len()])], BODY);
-                assert_eq!(send(app.clone(), request).await.status, 400);
-            }
-            for _ in 0..UNSIGNED {
-                assert_eq!(send(app.clone(), post_with(&[], BODY)).await.status, 400);
-            }
-        });
-
-        assert_eq!(
-            counts,
-            expect(&[
-                (
-                    "tower_webhook_rejected_total{reason=missing_header}",
-                    UNSIGNED
-                ),
-                (
-                    "tower_webhook_rejected_total{reason=signature_mismatch}",
-                    FORGED
-                ),
-                ("tower_webhook_verified_total", VALID),
-            ])
-        );
-    }
-
-    #[test]
-    fn a_duplicate_is_counted_as_verified_and_as_a_duplicate() {
-        let app = echo_app(protocol_layer().dedupe(MemoryStore::new()));
-
-        let counts = counted(async {
-            let first = send(app.clone(), protocol_request(BODY.as_bytes())).await;
-            assert_eq!(first.status, StatusCode::OK);
-            assert_eq!(first.body, Bytes::from(BODY));
-            let again = send(app.clone(), protocol_request(BODY.as_bytes())).await;
-            assert_eq!(again.status, StatusCode::OK);
-            assert_eq!(again.headers[DUPLICATE_HEADER], "true");
-            assert!(again.body.is_empty(), "the handler did not run again");
-        });
-
-        assert_eq!(
-            counts,
-            expect(&[
-                ("tower_webhook_duplicate_total", 1),
-                ("tower_webhook_verified_total", 2),
-            ])
-        );
-    }
-
-    #[test]
-    fn verify_outside_tower_is_counted_as_the_layer_is() {
-        let verify = protocol_layer();
-        let (head, ()) = post_with(&[(SIGNATURE_HEADER, &forged_signatures()[0])], BODY)
-            .map(|_| ())
-            .into_parts();
-        let (signed, ()) = protocol_request(BODY.as_bytes()).map(|_| ()).into_parts();
-
-        let counts = counted(async {
-            assert!(verify.verify(&signed, Bytes::from(BODY)).is_ok());
-            let rejection = verify.verify(&head, Bytes::from(BODY)).unwrap_err();
-            assert_eq!(rejection.to_string(), "signature does not match");
-        });
-
-        assert_eq!(
-            counts,
-            expect(&[
-                ("tower_webhook_rejected_total{reason=signature_mismatch}", 1),
-                ("tower_webhook_verified_total", 1),
-            ])
-        );
     }
 }

@@ -174,24 +174,10 @@ impl Key {
         match &self.0 {
             KeyKind::Shared(shared) => shared.verifies(signatures, content, body),
             #[cfg(feature = "ed25519")]
-            KeyKind::Ed25519 { public, .. } => {
-                let claimed: Vec<ed25519_dalek::Signature> = signatures
-                    .iter()
-                    .filter_map(|signature| match signature {
-                        Signature::Ed25519(bytes) => {
-                            Some(ed25519_dalek::Signature::from_bytes(bytes))
-                        }
-                        _ => None,
-                    })
-                    .collect();
-                if claimed.is_empty() {
-                    return false;
-                }
-                let message = content.to_message(body);
-                claimed
-                    .iter()
-                    .any(|signature| public.verify_strict(&message, signature).is_ok())
-            }
+            KeyKind::Ed25519 { public, .. } => signatures.iter().any(|signature| match signature {
+                Signature::Ed25519(bytes) => ed25519_verifies(public, bytes, content, body),
+                _ => false,
+            }),
             #[cfg(feature = "ecdsa")]
             KeyKind::EcdsaP256 { public, .. } => {
                 use p256::ecdsa::signature::DigestVerifier as _;
@@ -276,6 +262,29 @@ impl Key {
             ),
         }
     }
+}
+
+/// Whether `signature` is `public`'s ed25519 signature of the content, with the checks of
+/// `verify_strict` (a canonical `s`, neither the key nor `R` of small order), the content
+/// fed in its parts rather than copied into one message.
+#[cfg(feature = "ed25519")]
+fn ed25519_verifies(
+    public: &VerifyingKey,
+    signature: &[u8; 64],
+    content: &SignedContent,
+    body: &[u8],
+) -> bool {
+    let signature = ed25519_dalek::Signature::from_bytes(signature);
+    let r = curve25519_dalek::edwards::CompressedEdwardsY(*signature.r_bytes());
+    let r_is_weak = r.decompress().is_none_or(|r| r.is_small_order());
+    if public.is_weak() || r_is_weak {
+        return false;
+    }
+    let Ok(mut verifier) = public.verify_stream(&signature) else {
+        return false; // `s` is not canonical
+    };
+    content.each(body, |part| verifier.update(part));
+    verifier.finalize_and_verify().is_ok()
 }
 
 impl SharedSecret {
@@ -450,5 +459,48 @@ impl fmt::Debug for Signature {
     // them as strings, so show only their kind.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:?}(..)", self.algorithm())
+    }
+}
+
+#[cfg(all(test, feature = "ed25519"))]
+mod tests {
+    use ed25519_dalek::Signer as _;
+
+    use super::{Key, Signature};
+    use crate::scheme::SignedContent;
+
+    fn content(prefix: &str) -> SignedContent {
+        let mut content = SignedContent::default();
+        content.push(prefix);
+        content.push_body();
+        content
+    }
+
+    #[test]
+    fn ed25519_accepts_a_real_signature_of_the_content_in_parts() {
+        let secret = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+        let signature = secret.sign(b"msg_1.1700000000.{\"a\":1}").to_bytes();
+        let key = Key::ed25519_public(secret.verifying_key().as_bytes()).unwrap();
+        let signatures = [Signature::Ed25519(signature)];
+        assert!(key.verifies(&signatures, &content("msg_1.1700000000."), b"{\"a\":1}"));
+        assert!(!key.verifies(&signatures, &content("msg_1.1700000000."), b"{\"a\":2}"));
+    }
+
+    /// The identity as public key and as `R`, with `s = 0`, satisfies the unstrict equation
+    /// for every message; `verify_strict`'s checks refuse it, and so must the layer.
+    #[test]
+    fn ed25519_refuses_small_order_keys_and_points() {
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let key = Key::ed25519_public(&identity).unwrap();
+        let mut forged = [0u8; 64];
+        forged[..32].copy_from_slice(&identity);
+        let signatures = [Signature::Ed25519(forged)];
+        assert!(!key.verifies(&signatures, &content("any."), b"message"));
+
+        // A sound key, with a forged small-order `R`, is refused too.
+        let secret = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+        let key = Key::ed25519_public(secret.verifying_key().as_bytes()).unwrap();
+        assert!(!key.verifies(&signatures, &content("any."), b"message"));
     }
 }

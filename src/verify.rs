@@ -41,6 +41,10 @@ pub(crate) const fn days(n: u64) -> Duration {
     hours(24 * n)
 }
 
+/// The largest body looked at for a setup request (Slack's `url_verification`, Discord's
+/// PING, Zoom's and Twitch's challenges are all far smaller).
+const MAX_HANDSHAKE_BODY: usize = 4 * 1024;
+
 /// The default timestamp tolerance, in both directions: 5 minutes.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(5 * 60);
 
@@ -545,8 +549,9 @@ impl<S: Scheme + Clone> WebhookVerify<S> {
     /// Whether the layer answers the provider's setup requests itself (default on): Slack's
     /// `url_verification`, Discord's PING, Zoom's URL validation, Twitch's callback
     /// verification, the `GET` challenges of Meta, Dropbox and Okta. Verified setup
-    /// requests are answered only once their signature holds. Turn it off to handle them
-    /// in your own handler.
+    /// requests are answered only once their signature holds, and only bodies of up to
+    /// 4 KiB are looked at (setup requests are a few hundred bytes), so events are not
+    /// parsed twice. Turn it off to handle them in your own handler.
     ///
     /// ```
     /// let layer = tower_webhook::WebhookVerify::slack("secret").handshakes(false);
@@ -900,7 +905,9 @@ impl<S: Scheme> Config<S> {
         request: &RequestHead<'_>,
         verified: &Verified,
     ) -> Option<http::Response<Bytes>> {
-        if !self.handshakes {
+        // Setup requests are a few hundred bytes; the events that follow them can be
+        // megabytes, which are not parsed a second time to look for one.
+        if !self.handshakes || verified.body().len() > MAX_HANDSHAKE_BODY {
             return None;
         }
         let key = &keys[verified.key_index()];

@@ -5,7 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use base64::Engine as _;
 use serde_json::{json, Value};
 use sha1::{Digest as _, Sha1};
-use tower_webhook::scheme::{Algorithm, Encoding, HmacScheme, SecretForm};
+use tower_webhook::scheme::{Algorithm, Claims, Encoding, HmacScheme, SecretForm};
 use tower_webhook::{Rejection, Verified, WebhookVerify};
 
 use crate::providers::{boxed, AnyVerify, Facts, Provider, Request};
@@ -43,6 +43,10 @@ impl AnyVerify for BodySigner {
     }
 
     fn verify(&self, _request: &Request, _now: SystemTime) -> Result<Verified, Rejection> {
+        unreachable!("a body signer only signs")
+    }
+
+    fn inspect(&self, _request: &Request) -> Result<(Claims, bool), Rejection> {
         unreachable!("a body signer only signs")
     }
 }

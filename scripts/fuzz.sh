@@ -12,7 +12,7 @@
 set -euo pipefail
 
 seconds="${1:-60}"
-targets="${TARGETS:-parse_hmac parse_stripe parse_slack parse_standard verify}"
+targets="${TARGETS:-parse_hmac parse_stripe parse_slack parse_standard parse_pairs parse_template parse_tokens parse_jwt parse_context verify}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root/fuzz"
 

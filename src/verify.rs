@@ -497,6 +497,18 @@ impl<S: Scheme + Clone> WebhookVerify<S> {
         self
     }
 
+    /// The scheme this layer verifies with: a preset's, to call its [`Scheme`] methods
+    /// directly (a parser on its own, a custom scheme that wraps it).
+    ///
+    /// ```
+    /// use tower_webhook::scheme::Scheme;
+    /// let scheme = tower_webhook::WebhookVerify::paddle("pdl_ntfset_secret").scheme().clone();
+    /// assert!(scheme.carries_timestamp());
+    /// ```
+    pub fn scheme(&self) -> &S {
+        &self.config.scheme
+    }
+
     /// Where the provider puts an event's id, type and payload, which
     /// [`WebhookEvent`](crate::WebhookEvent) reads (default: the scheme's
     /// [`event_shape`](Scheme::event_shape); each preset sets its provider's).

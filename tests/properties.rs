@@ -1,8 +1,24 @@
 //! Property tests: every scheme accepts what it signed, refuses any single flipped bit, and
-//! answers arbitrary input without panicking or answering 5xx.
+//! answers arbitrary input without panicking or answering 5xx. The presets of the first
+//! release are checked in depth (their timestamps and ids too); every preset is checked
+//! through the interop registry (`tests/interop/providers.rs`).
 //!
-//! Each property runs 128 cases by default; run more with
-//! `PROPTEST_CASES=10000 cargo test --release --test properties`.
+//! Each property runs 128 cases by default (those over every preset, 8 cases of every
+//! preset); run more with `PROPTEST_CASES=10000 cargo test --release --test properties`.
+
+// The interop registry of every preset, with its sample request and constructors.
+#[allow(dead_code)]
+#[path = "interop/context.rs"]
+mod context;
+#[allow(dead_code)]
+#[path = "interop/header.rs"]
+mod header;
+#[allow(dead_code)]
+#[path = "interop/providers.rs"]
+mod providers;
+#[allow(dead_code)]
+#[path = "interop/timestamped.rs"]
+mod timestamped;
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,8 +31,10 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
 use proptest::prelude::*;
 use tower::{Layer as _, ServiceExt as _};
-use tower_webhook::scheme::Scheme;
-use tower_webhook::{Verified, VerifiedBody, WebhookVerify};
+use tower_webhook::scheme::{Encoding, Scheme, Signature};
+use tower_webhook::{Rejection, Verified, VerifiedBody, WebhookVerify};
+
+use providers::{AnyVerify, Provider};
 
 /// The receiver's fixed "now", in seconds since the Unix epoch.
 const NOW: u64 = 1_700_000_000;
@@ -267,8 +285,8 @@ fn preset() -> impl Strategy<Value = Preset> {
 /// Headers a request might carry: the schemes' own, with plausible or arbitrary values,
 /// and others.
 fn header_map() -> impl Strategy<Value = HeaderMap> {
-    let name = prop_oneof![
-        prop::sample::select(vec![
+    header_map_of(
+        [
             "x-webhook-signature",
             "x-hub-signature-256",
             "x-shopify-hmac-sha256",
@@ -279,8 +297,16 @@ fn header_map() -> impl Strategy<Value = HeaderMap> {
             "webhook-timestamp",
             "webhook-signature",
             "content-length",
-        ])
-        .prop_map(HeaderName::from_static),
+        ]
+        .map(HeaderName::from_static)
+        .to_vec(),
+    )
+}
+
+/// Headers named from `names` or at random, with plausible or arbitrary values.
+fn header_map_of(names: Vec<HeaderName>) -> impl Strategy<Value = HeaderMap> {
+    let name = prop_oneof![
+        prop::sample::select(names),
         "[a-z0-9-]{1,24}".prop_map(|name| HeaderName::from_bytes(name.as_bytes()).unwrap()),
     ];
     let value = prop_oneof![
@@ -292,6 +318,12 @@ fn header_map() -> impl Strategy<Value = HeaderMap> {
         "( ?v1a?,[A-Za-z0-9+/]{40,90}={0,2}){0,4} ?".prop_map(String::into_bytes),
         "[A-Za-z0-9+/]{40,46}={0,2}".prop_map(String::into_bytes),
         "\\PC{0,40}".prop_map(String::into_bytes),
+        "(ts|t)=[0-9]{1,20}[;,] ?(h1|v1)=[0-9a-f]{62,66}".prop_map(String::into_bytes),
+        "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})"
+            .prop_map(String::into_bytes),
+        "(Bearer )?[A-Za-z0-9_-]{0,40}\\.[A-Za-z0-9_-]{0,80}\\.[A-Za-z0-9_-]{0,50}"
+            .prop_map(String::into_bytes),
+        "Basic [A-Za-z0-9+/]{0,40}={0,2}".prop_map(String::into_bytes),
     ]
     .prop_filter_map("not a header value", |bytes| {
         HeaderValue::from_bytes(&bytes).ok()
@@ -435,4 +467,219 @@ fn the_spec_style_secret_key_signs_and_verifies() {
     let mut headers = headers;
     flip_signature(Preset::StandardEd25519, &mut headers, 511);
     assert!(refused(&(receiver.send)(headers, body)));
+}
+
+// ------------------------------------------------------------------ every preset
+
+/// The body a proptest case signs for a preset: any bytes where its provider takes any
+/// body, else the sample's body with a field holding `note` (a JSON field, or a form
+/// parameter).
+fn body_for(provider: &Provider, verifier: &dyn AnyVerify, any: &[u8], note: &str) -> Vec<u8> {
+    if takes_any_body(provider, verifier) {
+        return any.to_vec();
+    }
+    let sample = (provider.request)().body;
+    if let Ok(serde_json::Value::Object(mut object)) = serde_json::from_slice(&sample) {
+        object.insert("note".into(), note.into());
+        return serde_json::to_vec(&object).unwrap();
+    }
+    let mut form = form_urlencoded::Serializer::new(String::from_utf8(sample).unwrap());
+    form.append_pair("note", note);
+    form.finish().into_bytes()
+}
+
+/// Whether the preset's scheme reads a signed sample whose body is replaced by bytes that
+/// are neither JSON nor a form with its fields (Mailgun, Linear, Figma... do not).
+fn takes_any_body(provider: &Provider, verifier: &dyn AnyVerify) -> bool {
+    let mut request = (provider.request)();
+    (provider.signer)(&provider.sign_secret).sign(&mut request, SystemTime::now(), "evt_probe");
+    request.body = b"\xff\x00 neither JSON nor fields".to_vec();
+    verifier.inspect(&request).is_ok()
+}
+
+/// A sample of the preset, with `body` (see [`body_for`]), signed now.
+fn signed_sample(
+    provider: &Provider,
+    any: &[u8],
+    note: &str,
+    id: &str,
+) -> (providers::Request, SystemTime) {
+    let verifier = (provider.verifier)(&provider.verify_secret);
+    let mut request = (provider.request)();
+    request.body = body_for(provider, &*verifier, any, note);
+    let now = SystemTime::now();
+    (provider.signer)(&provider.sign_secret).sign(&mut request, now, id);
+    (request, now)
+}
+
+/// The request with one bit of its signature (or token) flipped where it stands, in a
+/// header or in the body, and written back in the same encoding. `None` when the flipped
+/// token is no header value (it could not be sent).
+fn with_signature_bit_flipped(
+    request: &providers::Request,
+    signature: &Signature,
+    bit: usize,
+) -> Option<providers::Request> {
+    let bytes = signature.as_bytes();
+    let mut flipped = bytes.to_vec();
+    let bit = bit % (flipped.len() * 8);
+    flipped[bit / 8] ^= 1 << (bit % 8);
+    let forms: Vec<(Vec<u8>, Vec<u8>)> = if let Signature::Token(_) = signature {
+        vec![
+            (bytes.to_vec(), flipped.clone()),
+            (
+                BASE64.encode(bytes).into_bytes(),
+                BASE64.encode(&flipped).into_bytes(),
+            ),
+        ]
+    } else {
+        [Encoding::Hex, Encoding::Base64, Encoding::Base64Url]
+            .map(|encoding| {
+                let text = |bytes: &[u8]| encoding.encode(bytes).into_bytes();
+                (text(bytes), text(&flipped))
+            })
+            .to_vec()
+    };
+    let mut changed = request.clone();
+    for (text, replacement) in &forms {
+        for value in changed.headers.values_mut() {
+            if let Some(new) = replace(value.as_bytes(), text, replacement) {
+                *value = HeaderValue::from_bytes(&new).ok()?;
+                return Some(changed);
+            }
+        }
+        if let Some(new) = replace(&changed.body, text, replacement) {
+            changed.body = new;
+            return Some(changed);
+        }
+    }
+    panic!("the signature is neither in a header nor in the body");
+}
+
+/// `haystack` with the first `needle` replaced, if it holds one.
+fn replace(haystack: &[u8], needle: &[u8], replacement: &[u8]) -> Option<Vec<u8>> {
+    let at = haystack
+        .windows(needle.len())
+        .position(|window| window == needle)?;
+    Some([&haystack[..at], replacement, &haystack[at + needle.len()..]].concat())
+}
+
+/// Every header name a preset's signer writes.
+fn signed_header_names() -> Vec<HeaderName> {
+    let mut names: Vec<HeaderName> = providers::all()
+        .iter()
+        .flat_map(|provider| {
+            let mut request = (provider.request)();
+            (provider.signer)(&provider.sign_secret).sign(&mut request, SystemTime::now(), "id");
+            request.headers.keys().cloned().collect::<Vec<_>>()
+        })
+        .collect();
+    names.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    names.dedup();
+    names
+}
+
+fn every_preset_config() -> ProptestConfig {
+    let mut config = config();
+    if std::env::var_os("PROPTEST_CASES").is_none() {
+        config.cases = 8;
+    }
+    config
+}
+
+fn refused_with_400(
+    provider: &Provider,
+    verified: Result<Verified, Rejection>,
+) -> Result<(), TestCaseError> {
+    match verified {
+        Ok(_) => Err(TestCaseError::fail(format!("{}: accepted", provider.name))),
+        Err(rejection) if rejection.status() == StatusCode::BAD_REQUEST => Ok(()),
+        Err(rejection) => Err(TestCaseError::fail(format!(
+            "{}: {rejection}",
+            provider.name
+        ))),
+    }
+}
+
+proptest! {
+    #![proptest_config(every_preset_config())]
+
+    #[test]
+    fn every_preset_accepts_what_it_signed(
+        body in body(),
+        note in "\\PC{0,40}",
+        id in event_id(),
+    ) {
+        for provider in providers::all() {
+            let (request, now) = signed_sample(&provider, &body, &note, &id);
+            let verifier = (provider.verifier)(&provider.verify_secret);
+            match verifier.verify(&request, now) {
+                Ok(verified) => prop_assert_eq!(verified.body().as_ref(), &request.body[..]),
+                Err(rejection) => prop_assert!(false, "{}: {rejection}", provider.name),
+            }
+        }
+    }
+
+    #[test]
+    fn every_preset_refuses_a_flipped_bit_of_a_signed_body(
+        body in prop::collection::vec(any::<u8>(), 1..1024),
+        note in "\\PC{1,40}",
+        bit in any::<usize>(),
+        id in event_id(),
+    ) {
+        for provider in providers::all() {
+            let (mut request, now) = signed_sample(&provider, &body, &note, &id);
+            let verifier = (provider.verifier)(&provider.verify_secret);
+            let (_, covers_body) = verifier.inspect(&request).unwrap();
+            if !covers_body {
+                continue;
+            }
+            let bit = bit % (request.body.len() * 8);
+            request.body[bit / 8] ^= 1 << (bit % 8);
+            refused_with_400(&provider, verifier.verify(&request, now))?;
+        }
+    }
+
+    #[test]
+    fn every_preset_refuses_a_flipped_bit_of_its_signature_or_token(
+        body in body(),
+        note in "\\PC{0,40}",
+        bit in any::<usize>(),
+        id in event_id(),
+    ) {
+        for provider in providers::all() {
+            let (request, now) = signed_sample(&provider, &body, &note, &id);
+            let verifier = (provider.verifier)(&provider.verify_secret);
+            let (claims, _) = verifier.inspect(&request).unwrap();
+            let [signature] = &claims.signatures[..] else {
+                panic!("{}: signed with {} signatures", provider.name, claims.signatures.len());
+            };
+            let Some(forged) = with_signature_bit_flipped(&request, signature, bit) else {
+                continue;
+            };
+            refused_with_400(&provider, verifier.verify(&forged, now))?;
+        }
+    }
+
+    #[test]
+    fn every_preset_refuses_arbitrary_headers_without_panic(
+        headers in header_map_of(signed_header_names()),
+        body in body(),
+    ) {
+        for provider in providers::all() {
+            let mut request = (provider.request)();
+            request.body = body.clone();
+            for (name, value) in &headers {
+                request.headers.append(name, value.clone());
+            }
+            let verifier = (provider.verifier)(&provider.verify_secret);
+            match verifier.verify(&request, SystemTime::now()) {
+                Ok(_) => prop_assert!(false, "{}: accepted {headers:?}", provider.name),
+                Err(rejection) => prop_assert!(
+                    matches!(rejection.status(), StatusCode::BAD_REQUEST | StatusCode::PAYLOAD_TOO_LARGE),
+                    "{}: {rejection}", provider.name
+                ),
+            }
+        }
+    }
 }

@@ -659,3 +659,57 @@ async fn slack_url_verification_is_answered_by_the_layer_once_signed() {
     let response = app.oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 }
+
+/// A stated timestamp past what `SystemTime` holds (19 digits of seconds, a JWT's `iat`
+/// near `u64::MAX`, a body's milliseconds in the 1e22) is refused as malformed, never a
+/// panic from adding it to the epoch.
+#[test]
+fn timestamps_past_the_end_of_time_are_refused() {
+    let b64url = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let mac = "ab".repeat(32);
+    let far = "9999999999999999999";
+    let payload = format!(r#"{{"payload_hash":"{mac}","iat":18446744073709551615,"jti":"j"}}"#);
+    let jwt = format!(
+        "Bearer {}.{}.{}",
+        b64url(br#"{"alg":"HS256","typ":"JWT"}"#),
+        b64url(payload.as_bytes()),
+        b64url(&[7; 32]),
+    );
+    let mailgun =
+        format!(r#"{{"signature":{{"timestamp":"{far}","token":"t","signature":"{mac}"}}}}"#);
+
+    let stripe = [("stripe-signature", format!("t={far},v1={mac}"))];
+    assert_refused(&WebhookVerify::stripe("whsec_x"), &stripe, BODY);
+    let slack = [
+        ("x-slack-signature", format!("v0={mac}")),
+        ("x-slack-request-timestamp", far.to_owned()),
+    ];
+    assert_refused(&WebhookVerify::slack("x"), &slack, BODY);
+    let linear = [("linear-signature", mac.clone())];
+    assert_refused(
+        &WebhookVerify::linear("x"),
+        &linear,
+        br#"{"webhookTimestamp":1e22}"#,
+    );
+    assert_refused(&WebhookVerify::vonage("x"), &[("authorization", jwt)], BODY);
+    assert_refused(&WebhookVerify::mailgun("x"), &[], mailgun.as_bytes());
+}
+
+/// `verify` refuses a request with these headers and body with 400.
+fn assert_refused<S: Scheme>(
+    verify: &WebhookVerify<S>,
+    headers: &[(&'static str, String)],
+    body: &[u8],
+) {
+    let mut request = http::Request::post("/webhook").body(()).unwrap();
+    for (name, value) in headers {
+        request
+            .headers_mut()
+            .insert(*name, HeaderValue::from_str(value).unwrap());
+    }
+    let (head, ()) = request.into_parts();
+    let rejection = verify
+        .verify_at(&head, body.to_vec().into(), at(NOW))
+        .expect_err("refused");
+    assert_eq!(rejection.status(), StatusCode::BAD_REQUEST, "{rejection}");
+}

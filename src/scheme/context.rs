@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::time::SystemTime;
 
 use base64::Engine as _;
 use http::{HeaderMap, HeaderName};
@@ -803,7 +802,9 @@ impl Scheme for BodyHashJwt {
                 .get("iat")
                 .and_then(Value::as_u64)
                 .ok_or_else(|| malformed("the JWT has no iat"))?;
-            claims.timestamp = Some(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(iat));
+            let timestamp = super::since_epoch(std::time::Duration::from_secs(iat))
+                .ok_or_else(|| malformed("the JWT's iat is out of range"))?;
+            claims.timestamp = Some(timestamp);
             claims.id = payload.get("jti").and_then(json_id);
         }
         Ok(claims)

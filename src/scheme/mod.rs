@@ -802,12 +802,22 @@ pub fn single_header<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Result<&'
 
 /// Parses a timestamp in whole seconds since the Unix epoch.
 pub fn parse_timestamp(name: &HeaderName, text: &str) -> Result<SystemTime, Rejection> {
-    parse_digits(name, text).map(|seconds| UNIX_EPOCH + Duration::from_secs(seconds))
+    let seconds = parse_digits(name, text)?;
+    since_epoch(Duration::from_secs(seconds))
+        .ok_or_else(|| Rejection::invalid_timestamp(name.clone()))
 }
 
 /// Parses a timestamp in milliseconds since the Unix epoch.
 pub fn parse_timestamp_millis(name: &HeaderName, text: &str) -> Result<SystemTime, Rejection> {
-    parse_digits(name, text).map(|millis| UNIX_EPOCH + Duration::from_millis(millis))
+    let millis = parse_digits(name, text)?;
+    since_epoch(Duration::from_millis(millis))
+        .ok_or_else(|| Rejection::invalid_timestamp(name.clone()))
+}
+
+/// The time `since` after the Unix epoch, or `None` past what a `SystemTime` holds (a
+/// stated timestamp is the sender's number: adding it unchecked would panic).
+pub(crate) fn since_epoch(since: Duration) -> Option<SystemTime> {
+    UNIX_EPOCH.checked_add(since)
 }
 
 /// Parses an RFC 3339 (ISO 8601) date and time with an offset, such as

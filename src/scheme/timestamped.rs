@@ -12,8 +12,8 @@ use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
 use super::{
     body_field_id, check_signature_count, decode_signature, encode_signature, format_rfc3339,
     header_value, parse_rfc3339, parse_timestamp, parse_timestamp_millis, setup_answer,
-    valid_event_id, Algorithm, Claims, Encoding, Key, RequestHead, Scheme, SignedContent,
-    StandardWebhooks, MAX_SIGNATURES,
+    since_epoch, valid_event_id, Algorithm, Claims, Encoding, Key, RequestHead, Scheme,
+    SignedContent, StandardWebhooks, MAX_SIGNATURES,
 };
 use crate::error::ConfigError;
 use crate::rejection::Rejection;
@@ -624,8 +624,9 @@ fn body_millis(body: &[u8], field: &'static str) -> Result<SystemTime, Rejection
         .map_err(|_| Rejection::malformed_body("not a JSON object with a numeric timestamp"))?
         .ok_or_else(|| Rejection::malformed_body("no timestamp field"))?;
     Duration::try_from_secs_f64(millis / 1000.0)
-        .map(|since| UNIX_EPOCH + since)
-        .map_err(|_| Rejection::malformed_body("the timestamp is out of range"))
+        .ok()
+        .and_then(since_epoch)
+        .ok_or_else(|| Rejection::malformed_body("the timestamp is out of range"))
 }
 
 /// How a [`StandardVariant`] reads the secret its sender shows.

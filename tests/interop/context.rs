@@ -5,7 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use base64::Engine as _;
 use serde_json::{json, Value};
 use sha1::{Digest as _, Sha1};
-use tower_webhook::scheme::{Algorithm, Encoding, HmacScheme, SecretForm};
+use tower_webhook::scheme::{Algorithm, Claims, Encoding, HmacScheme, SecretForm};
 use tower_webhook::{Rejection, Verified, WebhookVerify};
 
 use crate::providers::{boxed, AnyVerify, Facts, Provider, Request};
@@ -47,6 +47,10 @@ impl AnyVerify for BodySigner {
     }
 
     fn event(&self, _request: &Request) -> (http::StatusCode, String) {
+        unreachable!("a body signer only signs")
+    }
+
+    fn inspect(&self, _request: &Request) -> Result<(Claims, bool), Rejection> {
         unreachable!("a body signer only signs")
     }
 }

@@ -6,7 +6,7 @@ use base64::Engine as _;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use serde_json::Value;
-use tower_webhook::scheme::Scheme;
+use tower_webhook::scheme::{Claims, RequestHead, Scheme, SignedContent};
 use tower_webhook::{Rejection, Verified, WebhookVerify};
 
 /// One preset: how to build it, what the peers get, a sample delivery, and its facts.
@@ -53,7 +53,13 @@ pub(crate) trait AnyVerify {
     fn sign(&self, request: &mut Request, at: SystemTime, id: &str);
     fn verify(&self, request: &Request, now: SystemTime) -> Result<Verified, Rejection>;
     /// The status and text of a `WebhookEvent` handler behind this layer: `{id} {kind}`.
+    #[allow(dead_code)] // Used by the interop test, not by the property tests.
     fn event(&self, request: &Request) -> (http::StatusCode, String);
+    /// What the verifying scheme reads from a request: its claims, with those it takes
+    /// from the body, and whether the signature covers the raw body (in the signed content,
+    /// or by a digest a signed token states); or why it cannot read the request.
+    #[allow(dead_code)] // Used by the property tests, which include this registry.
+    fn inspect(&self, request: &Request) -> Result<(Claims, bool), Rejection>;
 }
 
 impl<S: Scheme + Clone> AnyVerify for WebhookVerify<S> {
@@ -89,6 +95,17 @@ impl<S: Scheme + Clone> AnyVerify for WebhookVerify<S> {
                 .unwrap();
             (status, String::from_utf8_lossy(&body).into_owned())
         })
+    }
+
+    fn inspect(&self, request: &Request) -> Result<(Claims, bool), Rejection> {
+        let http = request.to_http();
+        let head = RequestHead::new(http.method(), http.uri(), http.headers());
+        let mut claims = self.scheme().parse(&head)?;
+        let mut content = SignedContent::default();
+        self.scheme()
+            .signed_content(&head, &mut claims, http.body(), &mut content)?;
+        let covers_body = content.signs_body() || claims.body_sha256.is_some();
+        Ok((claims, covers_body))
     }
 }
 

@@ -1,28 +1,9 @@
 //! The presets of this family, for the interop check and the README's table.
 
-use crate::providers::{boxed, AnyVerify, Facts, Provider, Request, TOKEN_IN_HEADER};
+use crate::providers::{boxed, shared, Facts, Provider, Request, TOKEN_IN_HEADER};
 use tower_webhook::WebhookVerify;
 
 const DOCUMENTED: &str = "documented construction";
-
-/// A preset whose one secret both signs and verifies.
-fn shared(
-    name: &'static str,
-    layer: fn(&str) -> Box<dyn AnyVerify>,
-    secret: &str,
-    request: fn() -> Request,
-    facts: Facts,
-) -> Provider {
-    Provider {
-        name,
-        verifier: layer,
-        signer: layer,
-        verify_secret: secret.into(),
-        sign_secret: secret.into(),
-        request,
-        facts,
-    }
-}
 
 /// The facts of a MAC of the raw body in one header, with no window and no handshake.
 fn body_mac(

@@ -244,6 +244,25 @@ impl Request {
 /// header: the interop check changes a byte of the token rather than of the body.
 pub(crate) const TOKEN_IN_HEADER: &str = "nothing (a token in a header)";
 
+/// A preset whose one secret both verifies and signs.
+pub(crate) fn shared(
+    name: &'static str,
+    layer: fn(&str) -> Box<dyn AnyVerify>,
+    secret: &str,
+    request: fn() -> Request,
+    facts: Facts,
+) -> Provider {
+    Provider {
+        name,
+        verifier: layer,
+        signer: layer,
+        verify_secret: secret.into(),
+        sign_secret: secret.into(),
+        request,
+        facts,
+    }
+}
+
 /// A boxed layer, for `Provider::verifier` and `signer`.
 pub(crate) fn boxed<S: Scheme + Clone>(verify: WebhookVerify<S>) -> Box<dyn AnyVerify> {
     Box::new(verify)

@@ -4,29 +4,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tower_webhook::WebhookVerify;
 
-use crate::providers::{boxed, AnyVerify, Facts, Provider, Request};
+use crate::providers::{boxed, shared, AnyVerify, Facts, Provider, Request};
 
 const DOCUMENTED: &str = "documented construction";
 const STANDARD_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-/// A preset whose one secret both verifies and signs.
-fn shared(
-    name: &'static str,
-    layer: fn(&str) -> Box<dyn AnyVerify>,
-    secret: &str,
-    request: fn() -> Request,
-    facts: Facts,
-) -> Provider {
-    Provider {
-        name,
-        verifier: layer,
-        signer: layer,
-        verify_secret: secret.into(),
-        sign_secret: secret.into(),
-        request,
-        facts,
-    }
-}
 
 /// A JSON event with a top-level `id`.
 fn event() -> Request {

@@ -15,8 +15,9 @@ use tower_service::Service;
 use crate::body::{BodyReader, BoxError, ResponseBody, VerifiedBody};
 use crate::budget::Reservation;
 use crate::dedupe::{Outcome, DUPLICATE_HEADER};
+use crate::inbox::Delivery;
 use crate::key::Key;
-use crate::rejection::Rejection;
+use crate::rejection::{Rejection, RejectionKind};
 use crate::scheme::{Claims, Scheme};
 use crate::verify::{Config, Prepared};
 
@@ -245,38 +246,95 @@ where
                 response: Some(response.map(|body| ResponseBody::full(body.into()))),
             };
         }
+        let event_id = config.event_id(&parts.headers, &verified);
         let dedupe_key = match &config.dedupe {
             None => None,
-            Some(dedupe) => match dedupe.key(&config.scheme, &parts.headers, &verified) {
+            Some(dedupe) => match dedupe.key(event_id.as_deref()) {
                 Ok(key) => Some(key),
                 Err(rejection) => return rejected(rejection),
             },
         };
-        let body = VerifiedBody::new(verified.body().clone());
-        parts.extensions.insert(verified);
-        let request = Request::from_parts(parts, body);
-        #[cfg(feature = "axum")]
-        let request = crate::extract::allow_verified_body(request, config.max_body_size);
-        let Some(key) = dedupe_key else {
-            return State::Calling {
-                future: inner.call(request),
-                reservation: Some(reservation),
-            };
+        let handle = match &config.inbox {
+            // The delivery is stored instead of handled.
+            Some(inbox) => {
+                let headers = inbox.kept_headers(&parts.headers, verified.event_shape());
+                let delivery = Delivery::new(event_id, &parts, headers, &verified);
+                Handle::Store(delivery)
+            }
+            None => {
+                let body = VerifiedBody::new(verified.body().clone());
+                parts.extensions.insert(verified);
+                let request = Request::from_parts(parts, body);
+                #[cfg(feature = "axum")]
+                let request = crate::extract::allow_verified_body(request, config.max_body_size);
+                match dedupe_key {
+                    None => {
+                        return State::Calling {
+                            future: inner.call(request),
+                            reservation: Some(reservation),
+                        }
+                    }
+                    Some(_) => Handle::Call(inner, request),
+                }
+            }
         };
-        // The inner service is only called once the event is claimed.
         State::Continuing {
             future: Box::pin(async move {
                 let config = reservation.owner();
+                let Some(key) = dedupe_key else {
+                    return handle.run(config).await;
+                };
+                // The event is handled (or stored) only once it is claimed.
                 let dedupe = config.dedupe.as_ref().expect("a dedupe key needs dedupe");
-                let handler = async move { inner.call(request).await };
                 let remember = config.tolerance.max(config.retry_period);
-                let outcome = dedupe.run_once(key, remember, handler).await?;
+                let outcome = dedupe.run_once(key, remember, handle.run(config)).await?;
                 Ok(match outcome {
-                    Outcome::Handled(response) => response.map(ResponseBody::inner),
+                    Outcome::Handled(response) => response,
                     Outcome::Duplicate => duplicate_response(),
                     Outcome::Refused(rejection) => config.reject(rejection),
                 })
             }),
+        }
+    }
+}
+
+/// What is done with a verified request once it is claimed: stored in the inbox, or handed
+/// to the inner service.
+enum Handle<S> {
+    Store(Delivery),
+    Call(S, Request<VerifiedBody>),
+}
+
+impl<S> Handle<S> {
+    async fn run<Sch, ResBody>(self, config: &Config<Sch>) -> Result<Response<ResBody>, S::Error>
+    where
+        S: Service<Request<VerifiedBody>, Response = http::Response<ResBody>>,
+        Sch: Scheme,
+    {
+        match self {
+            Self::Call(mut inner, request) => {
+                let response = inner.call(request).await?;
+                Ok(response.map(ResponseBody::inner))
+            }
+            Self::Store(delivery) => {
+                let inbox = config
+                    .inbox
+                    .as_ref()
+                    .expect("a delivery to store needs an inbox");
+                Ok(match inbox.store().append(&delivery).await {
+                    Ok(()) => {
+                        crate::report::stored();
+                        let mut response =
+                            http::Response::new(ResponseBody::full(Default::default()));
+                        *response.status_mut() = inbox.acknowledged();
+                        response
+                    }
+                    Err(error) => {
+                        tracing::debug!(%error, "webhook inbox did not store a delivery");
+                        config.reject(Rejection::new(RejectionKind::InboxUnavailable))
+                    }
+                })
+            }
         }
     }
 }

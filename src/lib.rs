@@ -6,9 +6,11 @@ mod body;
 mod budget;
 pub mod dedupe;
 mod error;
+mod event;
 #[cfg(feature = "axum")]
 mod extract;
 mod future;
+pub mod inbox;
 mod key;
 pub mod key_source;
 mod presets;
@@ -23,8 +25,7 @@ mod verify;
 pub use crate::body::{ResponseBody, VerifiedBody};
 pub use crate::budget::{BufferBudget, DEFAULT_BUFFER_BUDGET};
 pub use crate::error::ConfigError;
-#[cfg(feature = "axum")]
-pub use crate::extract::{EventRejection, Webhook, WebhookEvent};
+pub use crate::event::{EventRejection, Webhook, WebhookEvent};
 pub use crate::future::ResponseFuture;
 pub use crate::rejection::{Rejection, RejectionKind};
 pub use crate::service::WebhookVerifyService;

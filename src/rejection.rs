@@ -60,6 +60,9 @@ pub enum RejectionKind {
     /// [`BufferBudget`](crate::BufferBudget)) already take the whole budget (503, with
     /// `Retry-After`); retry later.
     Overloaded,
+    /// The inbox did not confirm that it stored the verified delivery (503, with
+    /// `Retry-After`); retry later. Nothing was acknowledged.
+    InboxUnavailable,
 }
 
 impl RejectionKind {
@@ -80,11 +83,12 @@ impl RejectionKind {
             Self::Overloaded => "overloaded",
             Self::MalformedBody => "malformed_body",
             Self::KeyUnavailable => "key_unavailable",
+            Self::InboxUnavailable => "inbox_unavailable",
         }
     }
 
     /// Every kind, in declaration order.
-    pub(crate) const ALL: [Self; 14] = [
+    pub(crate) const ALL: [Self; 15] = [
         Self::MissingHeader,
         Self::MalformedHeader,
         Self::InvalidTimestamp,
@@ -99,6 +103,7 @@ impl RejectionKind {
         Self::Overloaded,
         Self::MalformedBody,
         Self::KeyUnavailable,
+        Self::InboxUnavailable,
     ];
 }
 
@@ -191,7 +196,8 @@ impl Rejection {
             RejectionKind::InFlight => StatusCode::CONFLICT,
             RejectionKind::StoreUnavailable
             | RejectionKind::Overloaded
-            | RejectionKind::KeyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            | RejectionKind::KeyUnavailable
+            | RejectionKind::InboxUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -234,6 +240,9 @@ impl fmt::Display for Rejection {
                 f.write_str("the event store is unavailable; retry later")
             }
             RejectionKind::MissingEventId => f.write_str("no event id to deduplicate on"),
+            RejectionKind::InboxUnavailable => {
+                f.write_str("the inbox did not store the delivery; retry later")
+            }
             RejectionKind::Overloaded => {
                 f.write_str("too many webhook bodies are being read; retry later")
             }

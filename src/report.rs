@@ -9,6 +9,10 @@
 //!   without running the handler.
 //! - `tower_webhook_store_unavailable_total`: times the dedupe store did not answer
 //!   (whether the event was then refused or, with fail-open, handled).
+//! - `tower_webhook_inbox_stored_total`: verified deliveries stored in the inbox
+//!   (a store that did not answer counts as a rejection, `inbox_unavailable`).
+//! - `tower_webhook_inbox_handled_total`, label `outcome` (`done`, `retry`, `dead`):
+//!   attempts of the inbox's [`Worker`](crate::inbox::Worker)s.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -90,6 +94,12 @@ pub(crate) fn verified() {
 pub(crate) fn duplicate() {
     #[cfg(feature = "metrics")]
     metrics::counter!("tower_webhook_duplicate_total").increment(1);
+}
+
+/// Counts a delivery stored in the inbox.
+pub(crate) fn stored() {
+    #[cfg(feature = "metrics")]
+    metrics::counter!("tower_webhook_inbox_stored_total").increment(1);
 }
 
 /// Counts a dedupe store that did not answer.

@@ -14,6 +14,7 @@ use crate::body::{BoxError, BoxedBody, ResponseBody};
 use crate::budget::BufferBudget;
 use crate::dedupe::Dedupe;
 use crate::error::{configured, ConfigError};
+use crate::inbox::Inbox;
 use crate::key::Key;
 use crate::key_source::KeySource;
 use crate::rejection::{Rejection, RejectionKind};
@@ -92,6 +93,7 @@ pub(crate) struct Config<S> {
     clock: Clock,
     on_rejection: Option<OnRejection>,
     pub(crate) dedupe: Option<Dedupe>,
+    pub(crate) inbox: Option<Inbox>,
     pub(crate) budget: BufferBudget,
     public_url: Option<PublicUrl>,
     handshakes: bool,
@@ -326,6 +328,7 @@ impl<S: Scheme + Clone> WebhookVerify<S> {
                 clock: Arc::new(SystemTime::now),
                 on_rejection: None,
                 dedupe: None,
+                inbox: None,
                 budget: BufferBudget::default(),
                 public_url: None,
                 handshakes: true,
@@ -471,6 +474,30 @@ impl<S: Scheme + Clone> WebhookVerify<S> {
     /// ```
     pub fn dedupe(mut self, dedupe: impl Into<Dedupe>) -> Self {
         self.config.dedupe = Some(dedupe.into());
+        self
+    }
+
+    /// Stores each verified delivery in an inbox and answers the sender as soon as the
+    /// store has confirmed the write, instead of calling the handler behind the layer:
+    /// [`Worker`](crate::inbox::Worker)s handle the stored deliveries afterwards, with
+    /// retries. Takes a [`Store`](crate::inbox::Store) (`MemoryInbox`, `RedisInbox`,
+    /// `PostgresInbox`), or an [`Inbox`] holding one and its settings. A store that did not
+    /// confirm the write gets the sender a 503, so it retries; with dedupe on, a duplicate
+    /// is never stored twice. See the [`inbox`](crate::inbox) module.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tower_webhook::dedupe::MemoryStore;
+    /// use tower_webhook::inbox::MemoryInbox;
+    /// use tower_webhook::WebhookVerify;
+    ///
+    /// let inbox = Arc::new(MemoryInbox::new(10_000));
+    /// let layer = WebhookVerify::github("secret")
+    ///     .dedupe(MemoryStore::new())
+    ///     .inbox(Arc::clone(&inbox));
+    /// ```
+    pub fn inbox(mut self, inbox: impl Into<Inbox>) -> Self {
+        self.config.inbox = Some(inbox.into());
         self
     }
 
@@ -792,6 +819,18 @@ impl<S: Scheme> WebhookVerify<S> {
 }
 
 impl<S: Scheme> Config<S> {
+    /// The event id of a verified request, where dedupe or the inbox needs one: the id the
+    /// scheme signs, else the one [`Scheme::event_id`] finds.
+    pub(crate) fn event_id(&self, headers: &HeaderMap, verified: &Verified) -> Option<String> {
+        if self.dedupe.is_none() && self.inbox.is_none() {
+            return None;
+        }
+        match verified.id() {
+            Some(id) => Some(id.to_owned()),
+            None => self.scheme.event_id(headers, verified.body()),
+        }
+    }
+
     /// The head schemes see: the request's, with the configured public URL.
     pub(crate) fn request_head<'a>(
         &'a self,

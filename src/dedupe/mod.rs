@@ -20,7 +20,6 @@
 //! by itself after [`Dedupe::in_flight_ttl`].
 //! A handler that runs longer than that can run a second time for a retry.
 
-use std::borrow::Cow;
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
@@ -31,12 +30,10 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures_util::FutureExt as _;
-use http::{HeaderMap, HeaderName};
+use http::HeaderName;
 
 use crate::rejection::{Rejection, RejectionKind};
 use crate::report::Throttle;
-use crate::scheme::Scheme;
-use crate::verified::Verified;
 
 mod memory;
 #[cfg(feature = "redis")]
@@ -279,20 +276,8 @@ impl Dedupe {
     }
 
     /// The store key of a verified event.
-    pub(crate) fn key<S: Scheme>(
-        &self,
-        scheme: &S,
-        headers: &HeaderMap,
-        verified: &Verified,
-    ) -> Result<String, Rejection> {
-        let id = match verified.id() {
-            Some(id) => Cow::Borrowed(id),
-            None => Cow::Owned(
-                scheme
-                    .event_id(headers, verified.body())
-                    .ok_or_else(|| Rejection::new(RejectionKind::MissingEventId))?,
-            ),
-        };
+    pub(crate) fn key(&self, event_id: Option<&str>) -> Result<String, Rejection> {
+        let id = event_id.ok_or_else(|| Rejection::new(RejectionKind::MissingEventId))?;
         Ok(format!("{}{id}", self.prefix))
     }
 

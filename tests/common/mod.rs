@@ -8,6 +8,7 @@
 
 pub mod capture;
 pub mod dedupe;
+pub mod inbox;
 pub mod report;
 
 pub use self::capture::{status_kib, Capture};

@@ -1,0 +1,205 @@
+//! What every inbox store must do, run against each backend (`MemoryInbox` here,
+//! `RedisInbox` and `PostgresInbox` against real servers), and a receiver over real
+//! loopback HTTP.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::Router;
+use http::HeaderMap;
+use tower_webhook::dedupe::MemoryStore;
+use tower_webhook::inbox::{Claimed, Inbox, Store};
+use tower_webhook::scheme::StandardWebhooks;
+use tower_webhook::WebhookVerify;
+
+/// The Standard Webhooks secret the inbox tests sign with.
+pub const SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+
+/// The sender's layer, used to sign.
+pub fn standard() -> WebhookVerify<StandardWebhooks> {
+    WebhookVerify::standard(SECRET)
+}
+
+/// The `{id, type, data}` body of event `id`.
+pub fn body_of(id: &str) -> Vec<u8> {
+    format!(r#"{{"id":"{id}","type":"order.paid","data":{{"amount":100}}}}"#).into_bytes()
+}
+
+/// The headers of event `id`, signed now.
+pub fn signed(id: &str) -> HeaderMap {
+    standard().sign_at(&body_of(id), SystemTime::now(), id)
+}
+
+/// A receiver on loopback that stores into `inbox` (with dedupe in memory when asked), and
+/// counts the calls of the handler behind the layer, which must stay at 0. Returns the URL
+/// and the handler's call count.
+pub async fn receiver(inbox: impl Into<Inbox>, dedupe: bool) -> (String, Arc<Mutex<usize>>) {
+    let calls = Arc::new(Mutex::new(0));
+    let counted = Arc::clone(&calls);
+    let mut layer = standard().inbox(inbox);
+    if dedupe {
+        layer = layer.dedupe(MemoryStore::new());
+    }
+    let app = Router::new()
+        .route(
+            "/webhook",
+            post(move || async move {
+                *counted.lock().unwrap() += 1;
+                StatusCode::IM_A_TEAPOT
+            }),
+        )
+        .layer(layer);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/webhook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, calls)
+}
+
+/// Posts event `id`, signed, and gives the status.
+pub async fn post_event(client: &reqwest::Client, url: &str, id: &str) -> StatusCode {
+    let mut request = client.post(url).body(body_of(id));
+    for (name, value) in &signed(id) {
+        request = request.header(name.as_str(), value.as_bytes());
+    }
+    let response = request.send().await.unwrap();
+    StatusCode::from_u16(response.status().as_u16()).unwrap()
+}
+
+/// A client that never goes through a proxy.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().build().unwrap()
+}
+
+/// Claims the next delivery, waiting up to 2 seconds; panics if none comes.
+pub async fn claim(store: &dyn Store, visibility: Duration) -> Claimed {
+    store
+        .claim("test-consumer", visibility, Duration::from_secs(2))
+        .await
+        .unwrap()
+        .expect("a delivery to claim")
+}
+
+/// Asserts there is nothing to claim now.
+pub async fn assert_empty(store: &dyn Store) {
+    let claimed = store
+        .claim(
+            "test-consumer",
+            Duration::from_secs(30),
+            Duration::from_millis(200),
+        )
+        .await
+        .unwrap();
+    assert!(claimed.is_none(), "unexpected delivery: {claimed:?}");
+}
+
+/// Every behaviour of the `Store` contract, on an empty store. Delays are short, so a store
+/// must honour sub-second visibility timeouts and retry delays (to within ~100 ms).
+pub async fn store_contract(store: Arc<dyn Store>) {
+    let client = client();
+    let (url, calls) = receiver(Arc::clone(&store), false).await;
+
+    // Stored before the 2xx, with the body, event id, kept headers and verified facts.
+    assert_eq!(post_event(&client, &url, "evt_1").await, StatusCode::OK);
+    assert_eq!(
+        *calls.lock().unwrap(),
+        0,
+        "the handler behind an inbox runs"
+    );
+    let claimed = claim(&*store, Duration::from_secs(30)).await;
+    let delivery = &claimed.delivery;
+    assert_eq!(claimed.receipt.attempt(), 1);
+    assert_eq!(delivery.body().as_ref(), body_of("evt_1").as_slice());
+    assert_eq!(delivery.event_id(), Some("evt_1"));
+    assert_eq!(delivery.uri().path(), "/webhook");
+    assert_eq!(delivery.method(), http::Method::POST);
+    assert_eq!(delivery.verified().id(), Some("evt_1"));
+    assert!(delivery.verified().timestamp().is_some());
+    let age = SystemTime::now()
+        .duration_since(delivery.received_at())
+        .unwrap();
+    assert!(age < Duration::from_secs(60), "received {age:?} ago");
+    // Claimed by one consumer, not handed to another.
+    assert_empty(&*store).await;
+    store.complete(claimed.receipt).await.unwrap();
+    assert_empty(&*store).await;
+
+    // A retry comes back at the next attempt, after its delay and not before.
+    assert_eq!(post_event(&client, &url, "evt_2").await, StatusCode::OK);
+    let claimed = claim(&*store, Duration::from_secs(30)).await;
+    store
+        .retry(claimed.receipt, Duration::from_millis(600), "boom")
+        .await
+        .unwrap();
+    assert_empty(&*store).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let claimed = claim(&*store, Duration::from_secs(30)).await;
+    assert_eq!(claimed.receipt.attempt(), 2);
+    assert_eq!(claimed.delivery.event_id(), Some("evt_2"));
+
+    // Buried: listed as a dead letter, not claimable; requeued: claimable at attempt 1.
+    store.bury(claimed.receipt, "boom twice").await.unwrap();
+    assert_empty(&*store).await;
+    let dead = store.dead_letters(10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].delivery.event_id(), Some("evt_2"));
+    assert_eq!(dead[0].attempts, 2);
+    assert_eq!(dead[0].error, "boom twice");
+    assert!(store.requeue(&dead[0].id).await.unwrap());
+    assert!(!store.requeue(&dead[0].id).await.unwrap(), "requeued twice");
+    assert!(store.dead_letters(10).await.unwrap().is_empty());
+    let claimed = claim(&*store, Duration::from_secs(30)).await;
+    assert_eq!(claimed.receipt.attempt(), 1);
+    assert_eq!(claimed.delivery.event_id(), Some("evt_2"));
+    store.complete(claimed.receipt).await.unwrap();
+
+    // A claim whose worker died (never settled) is claimed again after the visibility
+    // timeout, at the next attempt; the dead worker's late settle changes nothing.
+    assert_eq!(post_event(&client, &url, "evt_3").await, StatusCode::OK);
+    let abandoned = claim(&*store, Duration::from_millis(500)).await;
+    assert_empty(&*store).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let reclaimed = claim(&*store, Duration::from_secs(30)).await;
+    assert_eq!(reclaimed.receipt.attempt(), 2);
+    assert_eq!(reclaimed.delivery.event_id(), Some("evt_3"));
+    store.bury(abandoned.receipt, "late").await.unwrap();
+    assert!(store.dead_letters(10).await.unwrap().is_empty());
+    store.complete(reclaimed.receipt).await.unwrap();
+    assert_empty(&*store).await;
+
+    // Many deliveries, claimed concurrently: each exactly once.
+    let ids: Vec<String> = (0..40).map(|n| format!("evt_many_{n}")).collect();
+    for id in &ids {
+        assert_eq!(post_event(&client, &url, id).await, StatusCode::OK);
+    }
+    let seen = Arc::new(Mutex::new(HashMap::<String, usize>::new()));
+    let mut claimers = Vec::new();
+    for _ in 0..4 {
+        let store = Arc::clone(&store);
+        let seen = Arc::clone(&seen);
+        claimers.push(tokio::spawn(async move {
+            while let Some(claimed) = store
+                .claim(
+                    "test-consumer",
+                    Duration::from_secs(30),
+                    Duration::from_millis(300),
+                )
+                .await
+                .unwrap()
+            {
+                let id = claimed.delivery.event_id().unwrap().to_owned();
+                *seen.lock().unwrap().entry(id).or_default() += 1;
+                store.complete(claimed.receipt).await.unwrap();
+            }
+        }));
+    }
+    for claimer in claimers {
+        claimer.await.unwrap();
+    }
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), ids.len());
+    assert!(seen.values().all(|&count| count == 1), "{seen:?}");
+    assert_eq!(*calls.lock().unwrap(), 0);
+}

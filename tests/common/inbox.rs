@@ -164,7 +164,8 @@ pub async fn store_contract(store: Arc<dyn Store>) {
     let reclaimed = claim(&*store, Duration::from_secs(30)).await;
     assert_eq!(reclaimed.receipt.attempt(), 2);
     assert_eq!(reclaimed.delivery.event_id(), Some("evt_3"));
-    store.bury(abandoned.receipt, "late").await.unwrap();
+    // A store may refuse the late settle or ignore it; either way it changes nothing.
+    let _ = store.bury(abandoned.receipt, "late").await;
     assert!(store.dead_letters(10).await.unwrap().is_empty());
     store.complete(reclaimed.receipt).await.unwrap();
     assert_empty(&*store).await;

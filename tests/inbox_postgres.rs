@@ -154,13 +154,19 @@ async fn the_handlers_writes_commit_with_the_completion_or_not_at_all() {
         [("evt_fails_once".to_owned(), 2), ("evt_ok".to_owned(), 1)]
     );
     let left: i64 = raw
-        .query_one(&format!("SELECT count(*) FROM \"{}\"", inbox.name()), &[])
+        .query_one(
+            &format!(
+                "SELECT count(*) FROM \"{}\" WHERE state <> 'done'",
+                inbox.name()
+            ),
+            &[],
+        )
         .await
         .unwrap()
         .get(0);
     assert_eq!(
         left, 0,
-        "handled deliveries are deleted in their transaction"
+        "handled deliveries are marked done in their transaction"
     );
 }
 
@@ -214,3 +220,48 @@ async fn a_worker_cancelled_mid_handler_leaves_no_effect_and_the_delivery_comes_
 
 const EVENT_SHAPE: tower_webhook::scheme::EventShape =
     tower_webhook::scheme::EventShape::ID_TYPE_DATA;
+
+#[tokio::test]
+async fn an_event_already_stored_is_acknowledged_and_not_stored_again() {
+    let inbox = fresh_inbox("repeat").await;
+    let (url, _) = receiver(inbox.clone(), false).await;
+    let client = client();
+    // Concurrent repeats, then one after the event was handled: one row, every one 200.
+    let sends: Vec<_> = (0..8)
+        .map(|_| {
+            let (client, url) = (client.clone(), url.clone());
+            tokio::spawn(async move { post_event(&client, &url, "evt_once").await })
+        })
+        .collect();
+    for send in sends {
+        assert_eq!(send.await.unwrap(), StatusCode::OK);
+    }
+    let claimed = claim(&inbox, Duration::from_secs(30)).await;
+    inbox.complete(claimed.receipt).await.unwrap();
+    assert_eq!(post_event(&client, &url, "evt_once").await, StatusCode::OK);
+    assert_empty(&inbox).await;
+    let rows = || async {
+        let count: i64 = raw_client()
+            .await
+            .query_one(&format!("SELECT count(*) FROM \"{}\"", inbox.name()), &[])
+            .await
+            .unwrap()
+            .get(0);
+        count
+    };
+    assert_eq!(rows().await, 1);
+    // Purging handled rows older than a day keeps it; older than nothing removes it.
+    assert_eq!(
+        inbox
+            .purge_handled(Duration::from_secs(86_400))
+            .await
+            .unwrap(),
+        0
+    );
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(
+        inbox.purge_handled(Duration::from_millis(1)).await.unwrap(),
+        1
+    );
+    assert_eq!(rows().await, 0);
+}

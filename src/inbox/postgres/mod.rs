@@ -20,8 +20,8 @@ use super::{Claimed, DeadLetter, Delivery, Receipt, Store, StoreError, StoreFutu
 
 pub use tokio_postgres;
 
-/// The migrations, in order: each version's SQL, with `{table}` and `{index}` standing for
-/// the inbox's quoted table and index names.
+/// The migrations, in order: each version's SQL, with `{table}` standing for the inbox's
+/// table and `{due_index}`, `{event_index}`, `{handled_index}` for its indexes.
 const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("0001_create_inbox.sql"))];
 
 /// How often an idle claim looks for a due delivery while it waits.
@@ -30,14 +30,18 @@ const POLL: Duration = Duration::from_millis(50);
 /// A [`Store`] in a PostgreSQL table, one table per inbox, for receivers and workers in
 /// any number of processes.
 ///
-/// - **Stored before the 2xx:** an append is one `INSERT`, acknowledged by the server once
-///   committed (durable with the server's default `synchronous_commit = on`).
+/// - **Stored before the 2xx, once:** an append is one `INSERT`, acknowledged by the
+///   server once committed (durable with the server's default `synchronous_commit = on`).
+///   The event id is unique in the table: a repeat of an event that is already stored
+///   (pending, handled or dead) is acknowledged without being stored again, atomically,
+///   even when the first acknowledgement was lost to a crash. Handled rows are kept for
+///   that until [`purge_handled`](Self::purge_handled) removes them.
 /// - **Claims** lease the oldest due row with `FOR UPDATE SKIP LOCKED`, count the attempt
 ///   and set the visibility timeout in one committed `UPDATE`, then open the delivery's
 ///   transaction and lock the row in it.
 /// - **Exactly once:** the handler can write through the delivery's transaction
-///   ([`Delivery::transaction`]); completing deletes the row in that same transaction and
-///   commits, so the handler's writes and the completion commit together or not at all. A
+///   ([`Delivery::transaction`]); completing marks the row `done` in that same transaction
+///   and commits, so the handler's writes and the completion commit together or not at all. A
 ///   worker killed mid-handler loses its connection, the server rolls the transaction back,
 ///   and the row is claimed again once the visibility timeout has passed (also enforced on
 ///   the server: the transaction's session is ended after being idle that long).
@@ -71,7 +75,8 @@ struct Statements {
     insert: String,
     lease: String,
     lock: String,
-    delete: String,
+    done: String,
+    purge: String,
     retry: String,
     bury: String,
     dead: String,
@@ -81,7 +86,10 @@ struct Statements {
 impl Statements {
     fn new(table: &str) -> Self {
         Self {
-            insert: format!("INSERT INTO {table} (event_id, metadata, body) VALUES ($1, $2, $3)"),
+            insert: format!(
+                "INSERT INTO {table} (event_id, metadata, body) VALUES ($1, $2, $3) \
+                 ON CONFLICT (event_id) DO NOTHING"
+            ),
             lease: format!(
                 "UPDATE {table} SET attempts = attempts + 1, \
                  due_at = now() + $1::bigint * interval '1 millisecond' \
@@ -91,9 +99,13 @@ impl Statements {
             ),
             lock: format!(
                 "SELECT id FROM {table} WHERE id = $1 AND attempts = $2 AND state = 'pending' \
-                 FOR UPDATE NOWAIT"
+                 FOR UPDATE"
             ),
-            delete: format!("DELETE FROM {table} WHERE id = $1"),
+            done: format!("UPDATE {table} SET state = 'done', handled_at = now() WHERE id = $1"),
+            purge: format!(
+                "DELETE FROM {table} WHERE state = 'done' \
+                 AND handled_at < now() - $1::bigint * interval '1 millisecond'"
+            ),
             retry: format!(
                 "UPDATE {table} SET due_at = now() + $3::bigint * interval '1 millisecond', \
                  last_error = $4 WHERE id = $1 AND attempts = $2 AND state = 'pending'"
@@ -191,10 +203,10 @@ impl PostgresInbox {
             if done.is_some() {
                 continue;
             }
-            let sql = sql
-                .replace("{table}", &format!("\"{}\"", self.name))
-                .replace("{index}", &format!("\"{}_due\"", self.name));
-            transaction.batch_execute(&sql).await.map_err(sql_error)?;
+            transaction
+                .batch_execute(&render(sql, &self.name))
+                .await
+                .map_err(sql_error)?;
             transaction
                 .execute(
                     "INSERT INTO tower_webhook_migrations (inbox, version) VALUES ($1, $2)",
@@ -206,6 +218,25 @@ impl PostgresInbox {
         }
         transaction.commit().await.map_err(sql_error)?;
         Ok(applied)
+    }
+
+    /// Deletes the rows of deliveries handled more than `age` ago, and says how many. Until
+    /// then a handled event's id keeps a repeat of it from being stored again, so keep
+    /// them longer than the sender retries (Stripe: 3 days); run it from a periodic job.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # async fn run(inbox: tower_webhook::inbox::PostgresInbox) {
+    /// let purged = inbox.purge_handled(Duration::from_secs(7 * 24 * 3600)).await.unwrap();
+    /// # }
+    /// ```
+    pub async fn purge_handled(&self, age: Duration) -> Result<u64, StoreError> {
+        let client = self.connection().await?;
+        let millis = age.as_millis().min(i64::MAX as u128) as i64;
+        client
+            .execute(&self.sql.purge, &[&millis])
+            .await
+            .map_err(|e| self.error(e))
     }
 
     /// The inbox's table name.
@@ -245,6 +276,9 @@ impl PostgresInbox {
             .await
             .map_err(|e| self.error(e))?;
         let locked = held.query_opt(&lock, &[&id, &attempts]).await;
+        // Another claim's lease statement may hold the row for a moment (it found the row
+        // before this lease committed): the lock waits for it. Only the handling
+        // transaction of this lease holds the row for longer.
         if !matches!(locked, Ok(Some(_))) {
             // The lease was lost (a visibility timeout shorter than the round trips).
             held.rollback().await;
@@ -343,8 +377,8 @@ impl Store for PostgresInbox {
             let (id, _) = receipt_row(&receipt)?;
             let client = held.client()?;
             let result = async {
-                let delete = client.prepare_cached(&self.sql.delete).await?;
-                client.execute(&delete, &[&id]).await?;
+                let done = client.prepare_cached(&self.sql.done).await?;
+                client.execute(&done, &[&id]).await?;
                 client.batch_execute("COMMIT").await
             }
             .await;
@@ -557,6 +591,14 @@ fn receipt_row(receipt: &Receipt) -> Result<(i64, i32), StoreError> {
         .map_err(|_| StoreError::new("not a receipt of a PostgreSQL inbox"))?;
     let attempt = i32::try_from(receipt.attempt()).unwrap_or(i32::MAX);
     Ok((id, attempt))
+}
+
+/// A migration's SQL for the inbox in table `name`.
+fn render(sql: &str, name: &str) -> String {
+    sql.replace("{table}", &format!("\"{name}\""))
+        .replace("{due_index}", &format!("\"{name}_due\""))
+        .replace("{event_index}", &format!("\"{name}_event\""))
+        .replace("{handled_index}", &format!("\"{name}_handled\""))
 }
 
 fn sql_error(error: tokio_postgres::Error) -> StoreError {

@@ -58,9 +58,13 @@ use crate::verified::Verified;
 pub use crate::dedupe::{StoreError, StoreFuture};
 
 mod memory;
+#[cfg(feature = "redis")]
+mod redis;
 mod worker;
 
 pub use self::memory::MemoryInbox;
+#[cfg(feature = "redis")]
+pub use self::redis::RedisInbox;
 pub use self::worker::{Backoff, Worker};
 
 /// A verified request as the inbox keeps it: the exact body, the headers kept, what the

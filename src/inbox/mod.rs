@@ -60,11 +60,15 @@ pub use crate::dedupe::{StoreError, StoreFuture};
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "redis")]
+mod redis;
 mod worker;
 
 pub use self::memory::MemoryInbox;
 #[cfg(feature = "postgres")]
 pub use self::postgres::{tokio_postgres, PostgresInbox, PostgresTransaction};
+#[cfg(feature = "redis")]
+pub use self::redis::RedisInbox;
 pub use self::worker::{Backoff, Worker};
 
 /// A verified request as the inbox keeps it: the exact body, the headers kept, what the

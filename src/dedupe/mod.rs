@@ -5,7 +5,7 @@
 //! [`MemoryStore`] for one receiver, `RedisStore` (feature `redis`) for several receivers
 //! behind a load balancer. After the signature is verified, the event id (the id the scheme
 //! signs, such as `webhook-id`, else where the scheme's sender puts it: see
-//! [`Scheme::event_id`]) is claimed in the store under a
+//! [`Scheme::event_id`](crate::scheme::Scheme::event_id)) is claimed in the store under a
 //! prefix, and:
 //!
 //! | the store says | what happens | the sender sees |
@@ -250,7 +250,7 @@ impl Dedupe {
     /// How long a handled event id is remembered. The default covers both the replays
     /// inside the timestamp window and the sender's own retries: the longer of the layer's
     /// [`tolerance`](crate::WebhookVerify::tolerance) and the provider's retry period
-    /// ([`Scheme::retry_period`]: Stripe's 3 days, Svix's 28 hours, ...), plus 5 minutes.
+    /// ([`Scheme::retry_period`](crate::scheme::Scheme::retry_period): Stripe's 3 days, Svix's 28 hours, ...), plus 5 minutes.
     ///
     /// ```
     /// use std::time::Duration;

@@ -141,4 +141,55 @@ mod counters {
             ])
         );
     }
+
+    #[test]
+    fn the_inbox_counts_what_it_stores_refuses_and_handles() {
+        use std::sync::Arc;
+        use std::time::Duration;
+        use tower_webhook::inbox::{Backoff, Delivery, MemoryInbox, Store, Worker};
+
+        let inbox = Arc::new(MemoryInbox::new(2));
+        let app = echo_app(protocol_layer().inbox(Arc::clone(&inbox)));
+        let body = |id: &str| format!(r#"{{"id":"{id}","type":"t","payload":{{}}}}"#);
+
+        let counts = counted(async {
+            for id in ["evt_ok", "evt_bad", "evt_full"] {
+                let reply = send(app.clone(), protocol_request(body(id).as_bytes())).await;
+                let expected = if id == "evt_full" { 503 } else { 200 };
+                assert_eq!(reply.status, expected, "{id}");
+            }
+            let worker = Worker::new(Arc::clone(&inbox))
+                .max_attempts(2)
+                .poll_wait(Duration::from_millis(20))
+                .backoff(Backoff {
+                    base: Duration::from_millis(10),
+                    max: Duration::from_millis(10),
+                });
+            let watched = Arc::clone(&inbox);
+            let settled = async move {
+                while watched.len() != 1 || watched.dead_letters(1).await.unwrap().is_empty() {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            };
+            let handle = |delivery: Delivery| async move {
+                match delivery.event_id() {
+                    Some("evt_bad") => Err("refused downstream"),
+                    _ => Ok(()),
+                }
+            };
+            worker.run_until(handle, settled).await;
+        });
+
+        assert_eq!(
+            counts,
+            expect(&[
+                ("tower_webhook_inbox_handled_total{outcome=dead}", 1),
+                ("tower_webhook_inbox_handled_total{outcome=done}", 1),
+                ("tower_webhook_inbox_handled_total{outcome=retry}", 1),
+                ("tower_webhook_inbox_stored_total", 2),
+                ("tower_webhook_rejected_total{reason=inbox_unavailable}", 1),
+                ("tower_webhook_verified_total", 3),
+            ])
+        );
+    }
 }

@@ -84,7 +84,7 @@ async fn main() -> ExitCode {
     let secret = std::env::var("WEBHOOK_SECRET").unwrap_or_else(|_| {
         eprintln!(
             "warning: WEBHOOK_SECRET is not set: signing with the fixed development secret, \
-             which only the receiver example accepts. Never use it in production."
+             which only the examples accept. Never use it in production."
         );
         DEVELOPMENT_SECRET.into()
     });

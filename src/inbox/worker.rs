@@ -267,6 +267,7 @@ impl Worker {
         E: Into<BoxError>,
     {
         let attempt = receipt.attempt();
+        let event_id = delivery.event_id().unwrap_or_default().to_owned();
         let started = Instant::now();
         let outcome = match AssertUnwindSafe(handler(delivery)).catch_unwind().await {
             Ok(Ok(())) => Ok(()),
@@ -286,12 +287,27 @@ impl Worker {
             Err(error) => error,
         };
         let settled = if attempt >= self.max_attempts {
-            tracing::error!(outcome = "dead", ?duration, %error, "webhook delivery failed its last attempt: now a dead letter");
+            tracing::error!(
+                event_id,
+                attempt,
+                outcome = "dead",
+                ?duration,
+                %error,
+                "webhook delivery failed its last attempt: now a dead letter"
+            );
             count("dead");
             self.store.bury(receipt, &error).await
         } else {
             let delay = self.backoff.delay(attempt);
-            tracing::warn!(outcome = "retry", ?duration, ?delay, %error, "webhook delivery failed; it will be retried");
+            tracing::warn!(
+                event_id,
+                attempt,
+                outcome = "retry",
+                ?duration,
+                ?delay,
+                %error,
+                "webhook delivery failed; it will be retried"
+            );
             count("retry");
             self.store.retry(receipt, delay, &error).await
         };

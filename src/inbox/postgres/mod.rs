@@ -181,7 +181,8 @@ impl PostgresInbox {
         let transaction = client.transaction().await.map_err(sql_error)?;
         transaction
             .batch_execute(
-                "SELECT pg_advisory_xact_lock(hashtext('tower_webhook_migrations'));
+                "SET LOCAL client_min_messages = warning;
+                 SELECT pg_advisory_xact_lock(hashtext('tower_webhook_migrations'));
                  CREATE TABLE IF NOT EXISTS tower_webhook_migrations (
                      inbox text NOT NULL,
                      version integer NOT NULL,

@@ -253,10 +253,14 @@ return 1
 /// Commands go through a [`ConnectionManager`], which reconnects after the server goes
 /// away, with a 1 second timeout per command and per connection attempt: while the
 /// server is unreachable each append fails at once (503 by default, so the sender
-/// retries) and each claim fails (the worker backs off and tries again). A claim that
-/// finds nothing waits on a connection of its own (`XREAD BLOCK` for an entry newer than
-/// the last it saw, which claims nothing), so waiting never holds up the shared
-/// connection; an inbox keeps up to 16 such connections idle for the next wait.
+/// retries) and each claim fails (the worker backs off and tries again).
+///
+/// A claim that finds nothing waits on a connection of its own (`XREAD BLOCK` for an
+/// entry newer than the last it saw, for at most a second at a time), so waiting never
+/// holds up the shared connection; an inbox keeps up to 16 such connections idle for the
+/// next wait. The wait claims nothing: a blocking `XREADGROUP` whose reply was lost (a
+/// timeout, a dropped connection) would leave a delivery claimed without the visibility
+/// timeout the claim script sets, so every claim is made by the script, after the wait.
 ///
 /// ```no_run
 /// use std::sync::Arc;

@@ -11,15 +11,14 @@ mod common;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::http::StatusCode;
+use common::free_port;
 use common::inbox::*;
-use tokio::sync::Notify;
-use tower_webhook::inbox::{Delivery, RedisInbox, Store, Worker};
+use tower_webhook::inbox::{RedisInbox, Store, Worker};
 use tower_webhook::scheme::Scheme;
-use tower_webhook::WebhookEvent;
 
 const SHARED_REDIS: &str = "redis://127.0.0.1:6379";
 
@@ -131,7 +130,8 @@ async fn handled_deliveries_are_trimmed_from_the_stream() {
     for n in 0..30 {
         let claimed = claim(inbox, Duration::from_secs(30)).await;
         if n % 3 == 0 {
-            let delay = Duration::from_millis(100);
+            // Long enough that none is due before the sizes are checked.
+            let delay = Duration::from_secs(1);
             inbox.retry(claimed.receipt, delay, "later").await.unwrap();
             retried += 1;
         } else {
@@ -159,42 +159,12 @@ async fn workers_handle_each_event_exactly_once_and_leave_the_stream_empty() {
         let id = format!("evt_{n}");
         assert_eq!(post_event(&client, &url, &id).await, StatusCode::OK);
     }
-    let handled = Arc::new(Mutex::new(HashMap::<String, usize>::new()));
-    let seen = Arc::clone(&handled);
-    let stop = Arc::new(Notify::new());
-    let stopped = Arc::clone(&stop);
     let worker = Worker::new(shared.inbox.clone())
         .name("inbox-redis-test-worker")
         .concurrency(4)
         .poll_wait(Duration::from_millis(200))
         .event_shape(standard().scheme().event_shape());
-    let run = tokio::spawn(worker.run_until(
-        move |delivery: Delivery| {
-            let seen = Arc::clone(&seen);
-            async move {
-                let event: WebhookEvent = delivery.event()?;
-                assert_eq!(event.kind(), "order.paid");
-                assert_eq!(delivery.attempt(), 1);
-                tokio::time::sleep(Duration::from_millis(5)).await;
-                *seen
-                    .lock()
-                    .unwrap()
-                    .entry(event.id().to_owned())
-                    .or_default() += 1;
-                Ok::<_, tower_webhook::EventRejection>(())
-            }
-        },
-        async move { stopped.notified().await },
-    ));
-    for _ in 0..200 {
-        if handled.lock().unwrap().len() == EVENTS {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    stop.notify_one();
-    run.await.unwrap();
-    let handled = handled.lock().unwrap().clone();
+    let handled = handle_all(worker, EVENTS).await;
     assert_eq!(handled.len(), EVENTS, "every event handled");
     assert!(handled.values().all(|&n| n == 1), "{handled:?}");
     assert_eq!(*calls.lock().unwrap(), 0);
@@ -317,14 +287,6 @@ impl Drop for PrivateRedis {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[tokio::test]
 async fn acknowledged_deliveries_survive_a_sigkill_of_redis() {
     const EVENTS: usize = 25;
@@ -344,7 +306,7 @@ async fn acknowledged_deliveries_survive_a_sigkill_of_redis() {
     }
     assert_eq!(acknowledged.len(), EVENTS);
     // One left in flight by a worker that dies, one waiting for a retry, one dead.
-    let _abandoned = claim(&inbox, Duration::from_millis(800)).await;
+    let _abandoned = claim(&inbox, Duration::from_secs(2)).await;
     let retried = claim(&inbox, Duration::from_secs(30)).await;
     let delay = Duration::from_millis(300);
     inbox.retry(retried.receipt, delay, "later").await.unwrap();
@@ -378,7 +340,7 @@ async fn acknowledged_deliveries_survive_a_sigkill_of_redis() {
         .claim(
             "after-restart",
             Duration::from_secs(30),
-            Duration::from_secs(2),
+            Duration::from_secs(3),
         )
         .await
         .unwrap()

@@ -202,7 +202,9 @@ return 1
 /// # How each guarantee holds
 ///
 /// - **Stored before the 2xx**: an append is one `XADD`; the layer answers once Redis
-///   has replied to it.
+///   has replied to it. An append whose reply is lost (a timeout) may still have been
+///   stored: the sender gets 503 and retries, so the delivery may be stored twice (at
+///   least once, never lost).
 /// - **One worker at a time**: a claim is one Lua script, so claims never race. It moves
 ///   due retries back onto the stream, then takes the first delivery whose visibility
 ///   timeout has passed (`XAUTOCLAIM`), else the next new one (`XREADGROUP`). Either way
@@ -456,7 +458,7 @@ impl RedisInbox {
 
 /// What one claim found: a delivery, or when to look again.
 enum Found {
-    Delivery(Claimed),
+    Delivery(Box<Claimed>),
     Nothing {
         /// How long until the next retry is due, if one is waiting.
         due_in: Option<Duration>,
@@ -476,7 +478,7 @@ impl Found {
                 let delivery = Delivery::from_stored(&metadata, Bytes::from(body), attempt)
                     .map_err(|error| unreadable(&id, error))?;
                 let receipt = Receipt::new(id, attempt);
-                Ok(Self::Delivery(Claimed { delivery, receipt }))
+                Ok(Self::Delivery(Box::new(Claimed { delivery, receipt })))
             }
             Err(reply) => {
                 let (due_in, last_id): (i64, String) =
@@ -632,7 +634,7 @@ impl Store for RedisInbox {
             let deadline = Instant::now() + wait;
             loop {
                 let (due_in, last_id) = match self.try_claim(consumer, visibility).await? {
-                    Found::Delivery(claimed) => return Ok(Some(claimed)),
+                    Found::Delivery(claimed) => return Ok(Some(*claimed)),
                     Found::Nothing { due_in, last_id } => (due_in, last_id),
                 };
                 let left = deadline.saturating_duration_since(Instant::now());

@@ -197,7 +197,10 @@ return 1
 /// (the exact bytes), `attempts` (the attempts made before this entry), and in `delayed`
 /// and `dead` also `error` (the last attempt's). The id a [`Receipt`] or a [`DeadLetter`]
 /// carries is the entry's id in `stream` or `dead`. Every worker is a consumer of the group
-/// under its [`Worker::name`](super::Worker::name).
+/// under its [`Worker::name`](super::Worker::name); Redis keeps a consumer until it is
+/// deleted, so where worker processes restart often give them stable names rather than
+/// the random default (a consumer with no pending deliveries can be deleted at any time
+/// with `XGROUP DELCONSUMER`: it comes back when it next claims).
 ///
 /// # How each guarantee holds
 ///
@@ -232,7 +235,8 @@ return 1
 ///
 /// Each multi-step change is one Lua script, so it happens entirely or not at all, in
 /// memory and in the append-only file (Redis logs a script's writes as one transaction,
-/// and drops a transaction cut short by a crash when it loads the file). A worker that
+/// and, with its default `aof-load-truncated yes`, drops a transaction cut short by a
+/// crash when it loads the file). A worker that
 /// dies mid-handler leaves its delivery to be claimed again: handling is at least once,
 /// so a handler must tolerate a second run of a delivery it may have finished.
 ///
@@ -265,7 +269,6 @@ return 1
 /// timeout the claim script sets, so every claim is made by the script, after the wait.
 ///
 /// ```no_run
-/// use std::sync::Arc;
 /// use tower_webhook::inbox::{RedisInbox, Worker};
 /// use tower_webhook::WebhookVerify;
 ///

@@ -369,6 +369,42 @@ async fn acknowledged_deliveries_survive_a_sigkill_of_redis() {
 }
 
 #[tokio::test]
+async fn an_inbox_keeps_working_across_a_restart_of_redis() {
+    if !redis_server_installed("an_inbox_keeps_working_across_a_restart_of_redis") {
+        return;
+    }
+    let mut redis = PrivateRedis::start("reconnect", &[]);
+    let inbox = redis.inbox("orders", None).await;
+    // A claim that waits leaves its connection idle for the next wait.
+    assert_empty(&inbox).await;
+    redis.kill();
+    redis.restart();
+    let _answering = redis.inbox("orders", None).await;
+
+    // The shared connection fails once and reconnects; the idle one is replaced.
+    let mut failed = 0;
+    let claimed = loop {
+        match inbox
+            .claim(
+                "worker",
+                Duration::from_secs(30),
+                Duration::from_millis(200),
+            )
+            .await
+        {
+            Ok(claimed) => break claimed,
+            Err(_) if failed < 1 => failed += 1,
+            Err(error) => panic!("the inbox does not recover: {error}"),
+        }
+    };
+    assert!(claimed.is_none(), "{claimed:?}");
+    let (url, _) = receiver(inbox.clone(), false).await;
+    assert_eq!(post_event(&client(), &url, "evt_1").await, StatusCode::OK);
+    let claimed = claim(&inbox, Duration::from_secs(30)).await;
+    assert_eq!(claimed.delivery.event_id(), Some("evt_1"));
+}
+
+#[tokio::test]
 async fn the_password_in_the_url_never_shows() {
     const PASSWORD: &str = "hunter2-secret";
     if !redis_server_installed("the_password_in_the_url_never_shows") {

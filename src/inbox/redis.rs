@@ -510,10 +510,24 @@ impl Waiters {
 
     /// Waits up to `block` for an entry of `stream` newer than `after`; claims nothing.
     async fn wait(&self, stream: &str, after: &str, block: Duration) -> Result<(), RedisError> {
-        let mut connection = match self.take() {
-            Some(connection) => connection,
-            None => self.open().await?,
-        };
+        if let Some(idle) = self.take() {
+            if self.read(idle, stream, after, block).await.is_ok() {
+                return Ok(());
+            }
+            // An idle connection may have died with the server: try a new one.
+        }
+        let fresh = self.open().await?;
+        self.read(fresh, stream, after, block).await
+    }
+
+    /// One blocking read on `connection`, which goes back to the idle ones if it answered.
+    async fn read(
+        &self,
+        mut connection: MultiplexedConnection,
+        stream: &str,
+        after: &str,
+        block: Duration,
+    ) -> Result<(), RedisError> {
         redis::cmd("XREAD")
             .arg("COUNT")
             .arg(1)

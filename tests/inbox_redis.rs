@@ -150,6 +150,28 @@ async fn handled_deliveries_are_trimmed_from_the_stream() {
 }
 
 #[tokio::test]
+async fn each_claim_keeps_its_own_visibility_timeout() {
+    let shared = Shared::open("visibility").await;
+    let inbox = &shared.inbox;
+    let (url, _) = receiver(inbox.clone(), false).await;
+    assert_eq!(post_event(&client(), &url, "evt_1").await, StatusCode::OK);
+    let held = claim(inbox, Duration::from_secs(5)).await;
+    // A worker with a shorter timeout does not take a claim whose own has not passed.
+    let other = inbox
+        .claim(
+            "hasty",
+            Duration::from_millis(100),
+            Duration::from_millis(800),
+        )
+        .await
+        .unwrap();
+    assert!(other.is_none(), "{other:?}");
+    inbox.complete(held.receipt).await.unwrap();
+    assert_eq!(shared.sizes().await, [0, 0, 0, 0]);
+    shared.remove().await;
+}
+
+#[tokio::test]
 async fn workers_handle_each_event_exactly_once_and_leave_the_stream_empty() {
     const EVENTS: usize = 60;
     let shared = Shared::open("workers").await;

@@ -141,6 +141,24 @@ pub async fn handle_all(worker: Worker, events: usize) -> HashMap<String, usize>
     handled
 }
 
+/// Claims and completes deliveries until none comes within `wait`; gives each one's event
+/// id and attempt, in the order claimed. Each body must be the one its event was sent with.
+pub async fn drain(store: &dyn Store, wait: Duration) -> Vec<(String, u32)> {
+    let mut drained = Vec::new();
+    let visibility = Duration::from_secs(30);
+    while let Some(claimed) = store
+        .claim("test-consumer", visibility, wait)
+        .await
+        .unwrap()
+    {
+        let id = claimed.delivery.event_id().unwrap().to_owned();
+        assert_eq!(claimed.delivery.body().as_ref(), body_of(&id).as_slice());
+        drained.push((id, claimed.receipt.attempt()));
+        store.complete(claimed.receipt).await.unwrap();
+    }
+    drained
+}
+
 /// Every behaviour of the `Store` contract, on an empty store. Delays are short, so a store
 /// must honour sub-second visibility timeouts and retry delays (to within ~100 ms).
 pub async fn store_contract(store: Arc<dyn Store>) {
@@ -220,31 +238,18 @@ pub async fn store_contract(store: Arc<dyn Store>) {
     for id in &ids {
         assert_eq!(post_event(&client, &url, id).await, StatusCode::OK);
     }
-    let seen = Arc::new(Mutex::new(HashMap::<String, usize>::new()));
-    let mut claimers = Vec::new();
-    for _ in 0..4 {
-        let store = Arc::clone(&store);
-        let seen = Arc::clone(&seen);
-        claimers.push(tokio::spawn(async move {
-            while let Some(claimed) = store
-                .claim(
-                    "test-consumer",
-                    Duration::from_secs(30),
-                    Duration::from_millis(300),
-                )
-                .await
-                .unwrap()
-            {
-                let id = claimed.delivery.event_id().unwrap().to_owned();
-                *seen.lock().unwrap().entry(id).or_default() += 1;
-                store.complete(claimed.receipt).await.unwrap();
-            }
-        }));
-    }
+    let claimers: Vec<_> = (0..4)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move { drain(&*store, Duration::from_millis(300)).await })
+        })
+        .collect();
+    let mut seen = HashMap::<String, usize>::new();
     for claimer in claimers {
-        claimer.await.unwrap();
+        for (id, _attempt) in claimer.await.unwrap() {
+            *seen.entry(id).or_default() += 1;
+        }
     }
-    let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), ids.len());
     assert!(seen.values().all(|&count| count == 1), "{seen:?}");
     assert_eq!(*calls.lock().unwrap(), 0);

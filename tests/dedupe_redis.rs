@@ -19,6 +19,7 @@ use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
 use common::dedupe::{blocking_app, counting_app, is_duplicate, wait_for_runs};
+use common::free_port;
 use tokio::sync::Notify;
 use tower::ServiceExt;
 use tower_webhook::dedupe::{Claim, Dedupe, RedisStore, Store, DUPLICATE_HEADER};
@@ -303,14 +304,6 @@ impl Drop for PrivateRedis {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 #[tokio::test]

@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,7 +11,6 @@ use common::inbox::*;
 use tokio::sync::Notify;
 use tower_webhook::inbox::{Backoff, Delivery, Inbox, MemoryInbox, Store, Worker};
 use tower_webhook::scheme::Scheme;
-use tower_webhook::WebhookEvent;
 
 /// Fast retries, so that tests do not wait.
 const FAST: Backoff = Backoff {
@@ -25,17 +23,6 @@ fn worker(inbox: &Arc<MemoryInbox>) -> Worker {
         .backoff(FAST)
         .poll_wait(Duration::from_millis(100))
         .event_shape(standard().scheme().event_shape())
-}
-
-/// Waits until `done` holds, for up to 10 seconds.
-async fn eventually(what: &str, done: impl Fn() -> bool) {
-    for _ in 0..200 {
-        if done() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 #[tokio::test]
@@ -54,33 +41,8 @@ async fn workers_handle_each_stored_event_once_with_the_extractors_types() {
             StatusCode::OK
         );
     }
-    let handled = Arc::new(Mutex::new(HashMap::<String, usize>::new()));
-    let seen = Arc::clone(&handled);
-    let stop = Arc::new(Notify::new());
-    let stopped = Arc::clone(&stop);
-    let run = tokio::spawn(worker(&inbox).concurrency(4).run_until(
-        move |delivery: Delivery| {
-            let seen = Arc::clone(&seen);
-            async move {
-                let event: WebhookEvent = delivery.event()?;
-                assert_eq!(event.kind(), "order.paid");
-                assert_eq!(event.payload()["amount"], 100);
-                assert_eq!(delivery.verified().id(), Some(event.id()));
-                assert_eq!(delivery.attempt(), 1);
-                *seen
-                    .lock()
-                    .unwrap()
-                    .entry(event.id().to_owned())
-                    .or_default() += 1;
-                Ok::<_, tower_webhook::EventRejection>(())
-            }
-        },
-        async move { stopped.notified().await },
-    ));
-    eventually("20 events handled", || handled.lock().unwrap().len() == 20).await;
-    stop.notify_one();
-    run.await.unwrap();
-    assert!(handled.lock().unwrap().values().all(|&n| n == 1));
+    let handled = handle_all(worker(&inbox).concurrency(4), 20).await;
+    assert!(handled.values().all(|&n| n == 1), "{handled:?}");
     assert!(inbox.is_empty(), "handled deliveries are removed");
     assert_eq!(*calls.lock().unwrap(), 0);
 }

@@ -11,15 +11,14 @@ mod common;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::http::StatusCode;
+use common::free_port;
 use common::inbox::*;
-use tokio::sync::Notify;
-use tower_webhook::inbox::{Delivery, RedisInbox, Store, Worker};
+use tower_webhook::inbox::{RedisInbox, Store, Worker};
 use tower_webhook::scheme::Scheme;
-use tower_webhook::WebhookEvent;
 
 const SHARED_REDIS: &str = "redis://127.0.0.1:6379";
 
@@ -131,7 +130,8 @@ async fn handled_deliveries_are_trimmed_from_the_stream() {
     for n in 0..30 {
         let claimed = claim(inbox, Duration::from_secs(30)).await;
         if n % 3 == 0 {
-            let delay = Duration::from_millis(100);
+            // Long enough that none is due before the sizes are checked.
+            let delay = Duration::from_secs(1);
             inbox.retry(claimed.receipt, delay, "later").await.unwrap();
             retried += 1;
         } else {
@@ -150,6 +150,28 @@ async fn handled_deliveries_are_trimmed_from_the_stream() {
 }
 
 #[tokio::test]
+async fn each_claim_keeps_its_own_visibility_timeout() {
+    let shared = Shared::open("visibility").await;
+    let inbox = &shared.inbox;
+    let (url, _) = receiver(inbox.clone(), false).await;
+    assert_eq!(post_event(&client(), &url, "evt_1").await, StatusCode::OK);
+    let held = claim(inbox, Duration::from_secs(5)).await;
+    // A worker with a shorter timeout does not take a claim whose own has not passed.
+    let other = inbox
+        .claim(
+            "hasty",
+            Duration::from_millis(100),
+            Duration::from_millis(800),
+        )
+        .await
+        .unwrap();
+    assert!(other.is_none(), "{other:?}");
+    inbox.complete(held.receipt).await.unwrap();
+    assert_eq!(shared.sizes().await, [0, 0, 0, 0]);
+    shared.remove().await;
+}
+
+#[tokio::test]
 async fn workers_handle_each_event_exactly_once_and_leave_the_stream_empty() {
     const EVENTS: usize = 60;
     let shared = Shared::open("workers").await;
@@ -159,42 +181,12 @@ async fn workers_handle_each_event_exactly_once_and_leave_the_stream_empty() {
         let id = format!("evt_{n}");
         assert_eq!(post_event(&client, &url, &id).await, StatusCode::OK);
     }
-    let handled = Arc::new(Mutex::new(HashMap::<String, usize>::new()));
-    let seen = Arc::clone(&handled);
-    let stop = Arc::new(Notify::new());
-    let stopped = Arc::clone(&stop);
     let worker = Worker::new(shared.inbox.clone())
         .name("inbox-redis-test-worker")
         .concurrency(4)
         .poll_wait(Duration::from_millis(200))
         .event_shape(standard().scheme().event_shape());
-    let run = tokio::spawn(worker.run_until(
-        move |delivery: Delivery| {
-            let seen = Arc::clone(&seen);
-            async move {
-                let event: WebhookEvent = delivery.event()?;
-                assert_eq!(event.kind(), "order.paid");
-                assert_eq!(delivery.attempt(), 1);
-                tokio::time::sleep(Duration::from_millis(5)).await;
-                *seen
-                    .lock()
-                    .unwrap()
-                    .entry(event.id().to_owned())
-                    .or_default() += 1;
-                Ok::<_, tower_webhook::EventRejection>(())
-            }
-        },
-        async move { stopped.notified().await },
-    ));
-    for _ in 0..200 {
-        if handled.lock().unwrap().len() == EVENTS {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    stop.notify_one();
-    run.await.unwrap();
-    let handled = handled.lock().unwrap().clone();
+    let handled = handle_all(worker, EVENTS).await;
     assert_eq!(handled.len(), EVENTS, "every event handled");
     assert!(handled.values().all(|&n| n == 1), "{handled:?}");
     assert_eq!(*calls.lock().unwrap(), 0);
@@ -317,14 +309,6 @@ impl Drop for PrivateRedis {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[tokio::test]
 async fn acknowledged_deliveries_survive_a_sigkill_of_redis() {
     const EVENTS: usize = 25;
@@ -344,7 +328,7 @@ async fn acknowledged_deliveries_survive_a_sigkill_of_redis() {
     }
     assert_eq!(acknowledged.len(), EVENTS);
     // One left in flight by a worker that dies, one waiting for a retry, one dead.
-    let _abandoned = claim(&inbox, Duration::from_millis(800)).await;
+    let _abandoned = claim(&inbox, Duration::from_secs(2)).await;
     let retried = claim(&inbox, Duration::from_secs(30)).await;
     let delay = Duration::from_millis(300);
     inbox.retry(retried.receipt, delay, "later").await.unwrap();
@@ -353,26 +337,29 @@ async fn acknowledged_deliveries_survive_a_sigkill_of_redis() {
 
     redis.kill();
     redis.restart();
+    // The receiver's own connection comes back: a sender's retry is stored.
+    let mut status = StatusCode::SERVICE_UNAVAILABLE;
+    for _ in 0..50 {
+        status = post_event(&client, &url, "evt_after").await;
+        if status == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the receiver stores again after the restart"
+    );
+    acknowledged.insert("evt_after".to_owned());
     let inbox = redis.inbox("orders", None).await;
 
     let dead = inbox.dead_letters(10).await.unwrap();
     assert_eq!(dead.len(), 1, "{dead:?}");
     assert_eq!((dead[0].attempts, dead[0].error.as_str()), (1, "boom"));
-    let mut handled = HashMap::new();
-    while let Some(claimed) = inbox
-        .claim(
-            "after-restart",
-            Duration::from_secs(30),
-            Duration::from_secs(2),
-        )
-        .await
-        .unwrap()
-    {
-        let id = claimed.delivery.event_id().unwrap().to_owned();
-        assert_eq!(claimed.delivery.body().as_ref(), body_of(&id).as_slice());
-        handled.insert(id, claimed.receipt.attempt());
-        inbox.complete(claimed.receipt).await.unwrap();
-    }
+    let drained = drain(&inbox, Duration::from_secs(3)).await;
+    assert_eq!(drained.len(), EVENTS, "{drained:?}");
+    let handled: HashMap<String, u32> = drained.into_iter().collect();
     let dead_id = dead[0].delivery.event_id().unwrap().to_owned();
     let mut all: HashSet<String> = handled.keys().cloned().collect();
     all.insert(dead_id);
@@ -380,7 +367,7 @@ async fn acknowledged_deliveries_survive_a_sigkill_of_redis() {
         all, acknowledged,
         "every acknowledged delivery is still there"
     );
-    assert_eq!(handled.len(), EVENTS - 1);
+    assert_eq!(handled.len(), EVENTS, "each delivery once");
     assert_eq!(
         handled["evt_0"], 2,
         "the abandoned claim comes back, at attempt 2"
@@ -389,6 +376,42 @@ async fn acknowledged_deliveries_survive_a_sigkill_of_redis() {
     assert!(handled
         .iter()
         .all(|(id, &attempt)| attempt == 1 || ["evt_0", "evt_1"].contains(&id.as_str())));
+}
+
+#[tokio::test]
+async fn an_inbox_keeps_working_across_a_restart_of_redis() {
+    if !redis_server_installed("an_inbox_keeps_working_across_a_restart_of_redis") {
+        return;
+    }
+    let mut redis = PrivateRedis::start("reconnect", &[]);
+    let inbox = redis.inbox("orders", None).await;
+    // A claim that waits leaves its connection idle for the next wait.
+    assert_empty(&inbox).await;
+    redis.kill();
+    redis.restart();
+    let _answering = redis.inbox("orders", None).await;
+
+    // The shared connection fails once and reconnects; the idle one is replaced.
+    let mut failed = 0;
+    let claimed = loop {
+        match inbox
+            .claim(
+                "worker",
+                Duration::from_secs(30),
+                Duration::from_millis(200),
+            )
+            .await
+        {
+            Ok(claimed) => break claimed,
+            Err(_) if failed < 1 => failed += 1,
+            Err(error) => panic!("the inbox does not recover: {error}"),
+        }
+    };
+    assert!(claimed.is_none(), "{claimed:?}");
+    let (url, _) = receiver(inbox.clone(), false).await;
+    assert_eq!(post_event(&client(), &url, "evt_1").await, StatusCode::OK);
+    let claimed = claim(&inbox, Duration::from_secs(30)).await;
+    assert_eq!(claimed.delivery.event_id(), Some("evt_1"));
 }
 
 #[tokio::test]

@@ -197,12 +197,17 @@ return 1
 /// (the exact bytes), `attempts` (the attempts made before this entry), and in `delayed`
 /// and `dead` also `error` (the last attempt's). The id a [`Receipt`] or a [`DeadLetter`]
 /// carries is the entry's id in `stream` or `dead`. Every worker is a consumer of the group
-/// under its [`Worker::name`](super::Worker::name).
+/// under its [`Worker::name`](super::Worker::name); Redis keeps a consumer until it is
+/// deleted, so where worker processes restart often give them stable names rather than
+/// the random default (a consumer with no pending deliveries can be deleted at any time
+/// with `XGROUP DELCONSUMER`: it comes back when it next claims).
 ///
 /// # How each guarantee holds
 ///
 /// - **Stored before the 2xx**: an append is one `XADD`; the layer answers once Redis
-///   has replied to it.
+///   has replied to it. An append whose reply is lost (a timeout) may still have been
+///   stored: the sender gets 503 and retries, so the delivery may be stored twice (at
+///   least once, never lost).
 /// - **One worker at a time**: a claim is one Lua script, so claims never race. It moves
 ///   due retries back onto the stream, then takes the first delivery whose visibility
 ///   timeout has passed (`XAUTOCLAIM`), else the next new one (`XREADGROUP`). Either way
@@ -230,7 +235,8 @@ return 1
 ///
 /// Each multi-step change is one Lua script, so it happens entirely or not at all, in
 /// memory and in the append-only file (Redis logs a script's writes as one transaction,
-/// and drops a transaction cut short by a crash when it loads the file). A worker that
+/// and, with its default `aof-load-truncated yes`, drops a transaction cut short by a
+/// crash when it loads the file). A worker that
 /// dies mid-handler leaves its delivery to be claimed again: handling is at least once,
 /// so a handler must tolerate a second run of a delivery it may have finished.
 ///
@@ -253,13 +259,16 @@ return 1
 /// Commands go through a [`ConnectionManager`], which reconnects after the server goes
 /// away, with a 1 second timeout per command and per connection attempt: while the
 /// server is unreachable each append fails at once (503 by default, so the sender
-/// retries) and each claim fails (the worker backs off and tries again). A claim that
-/// finds nothing waits on a connection of its own (`XREAD BLOCK` for an entry newer than
-/// the last it saw, which claims nothing), so waiting never holds up the shared
-/// connection; an inbox keeps up to 16 such connections idle for the next wait.
+/// retries) and each claim fails (the worker backs off and tries again).
+///
+/// A claim that finds nothing waits on a connection of its own (`XREAD BLOCK` for an
+/// entry newer than the last it saw, for at most a second at a time), so waiting never
+/// holds up the shared connection; an inbox keeps up to 16 such connections idle for the
+/// next wait. The wait claims nothing: a blocking `XREADGROUP` whose reply was lost (a
+/// timeout, a dropped connection) would leave a delivery claimed without the visibility
+/// timeout the claim script sets, so every claim is made by the script, after the wait.
 ///
 /// ```no_run
-/// use std::sync::Arc;
 /// use tower_webhook::inbox::{RedisInbox, Worker};
 /// use tower_webhook::WebhookVerify;
 ///
@@ -452,7 +461,7 @@ impl RedisInbox {
 
 /// What one claim found: a delivery, or when to look again.
 enum Found {
-    Delivery(Claimed),
+    Delivery(Box<Claimed>),
     Nothing {
         /// How long until the next retry is due, if one is waiting.
         due_in: Option<Duration>,
@@ -472,7 +481,7 @@ impl Found {
                 let delivery = Delivery::from_stored(&metadata, Bytes::from(body), attempt)
                     .map_err(|error| unreadable(&id, error))?;
                 let receipt = Receipt::new(id, attempt);
-                Ok(Self::Delivery(Claimed { delivery, receipt }))
+                Ok(Self::Delivery(Box::new(Claimed { delivery, receipt })))
             }
             Err(reply) => {
                 let (due_in, last_id): (i64, String) =
@@ -501,10 +510,24 @@ impl Waiters {
 
     /// Waits up to `block` for an entry of `stream` newer than `after`; claims nothing.
     async fn wait(&self, stream: &str, after: &str, block: Duration) -> Result<(), RedisError> {
-        let mut connection = match self.take() {
-            Some(connection) => connection,
-            None => self.open().await?,
-        };
+        if let Some(idle) = self.take() {
+            if self.read(idle, stream, after, block).await.is_ok() {
+                return Ok(());
+            }
+            // An idle connection may have died with the server: try a new one.
+        }
+        let fresh = self.open().await?;
+        self.read(fresh, stream, after, block).await
+    }
+
+    /// One blocking read on `connection`, which goes back to the idle ones if it answered.
+    async fn read(
+        &self,
+        mut connection: MultiplexedConnection,
+        stream: &str,
+        after: &str,
+        block: Duration,
+    ) -> Result<(), RedisError> {
         redis::cmd("XREAD")
             .arg("COUNT")
             .arg(1)
@@ -628,7 +651,7 @@ impl Store for RedisInbox {
             let deadline = Instant::now() + wait;
             loop {
                 let (due_in, last_id) = match self.try_claim(consumer, visibility).await? {
-                    Found::Delivery(claimed) => return Ok(Some(claimed)),
+                    Found::Delivery(claimed) => return Ok(Some(*claimed)),
                     Found::Nothing { due_in, last_id } => (due_in, last_id),
                 };
                 let left = deadline.saturating_duration_since(Instant::now());

@@ -10,10 +10,11 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
 use http::HeaderMap;
+use tokio::sync::Notify;
 use tower_webhook::dedupe::MemoryStore;
-use tower_webhook::inbox::{Claimed, Inbox, Store};
+use tower_webhook::inbox::{Claimed, Delivery, Inbox, Store, Worker};
 use tower_webhook::scheme::StandardWebhooks;
-use tower_webhook::WebhookVerify;
+use tower_webhook::{EventRejection, WebhookEvent, WebhookVerify};
 
 /// The Standard Webhooks secret the inbox tests sign with.
 pub const SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
@@ -93,6 +94,69 @@ pub async fn assert_empty(store: &dyn Store) {
         .await
         .unwrap();
     assert!(claimed.is_none(), "unexpected delivery: {claimed:?}");
+}
+
+/// Waits until `done` holds, for up to 10 seconds.
+pub async fn eventually(what: &str, done: impl Fn() -> bool) {
+    for _ in 0..200 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// Runs `worker` until it has handled `events` distinct events, then stops it (what is in
+/// flight finishes) and gives how many times each event was handled. Each delivery must
+/// read as the `order.paid` event it was sent as, at its first attempt.
+pub async fn handle_all(worker: Worker, events: usize) -> HashMap<String, usize> {
+    let handled = Arc::new(Mutex::new(HashMap::<String, usize>::new()));
+    let seen = Arc::clone(&handled);
+    let stop = Arc::new(Notify::new());
+    let stopped = Arc::clone(&stop);
+    let run = tokio::spawn(worker.run_until(
+        move |delivery: Delivery| {
+            let seen = Arc::clone(&seen);
+            async move {
+                let event: WebhookEvent = delivery.event()?;
+                assert_eq!(event.kind(), "order.paid");
+                assert_eq!(event.payload()["amount"], 100);
+                assert_eq!(delivery.verified().id(), Some(event.id()));
+                assert_eq!(delivery.attempt(), 1);
+                let id = event.id().to_owned();
+                *seen.lock().unwrap().entry(id).or_default() += 1;
+                Ok::<_, EventRejection>(())
+            }
+        },
+        async move { stopped.notified().await },
+    ));
+    eventually(&format!("{events} events handled"), || {
+        handled.lock().unwrap().len() == events
+    })
+    .await;
+    stop.notify_one();
+    run.await.unwrap();
+    let handled = handled.lock().unwrap().clone();
+    handled
+}
+
+/// Claims and completes deliveries until none comes within `wait`; gives each one's event
+/// id and attempt, in the order claimed. Each body must be the one its event was sent with.
+pub async fn drain(store: &dyn Store, wait: Duration) -> Vec<(String, u32)> {
+    let mut drained = Vec::new();
+    let visibility = Duration::from_secs(30);
+    while let Some(claimed) = store
+        .claim("test-consumer", visibility, wait)
+        .await
+        .unwrap()
+    {
+        let id = claimed.delivery.event_id().unwrap().to_owned();
+        assert_eq!(claimed.delivery.body().as_ref(), body_of(&id).as_slice());
+        drained.push((id, claimed.receipt.attempt()));
+        store.complete(claimed.receipt).await.unwrap();
+    }
+    drained
 }
 
 /// Every behaviour of the `Store` contract, on an empty store. Delays are short, so a store
@@ -175,31 +239,18 @@ pub async fn store_contract(store: Arc<dyn Store>) {
     for id in &ids {
         assert_eq!(post_event(&client, &url, id).await, StatusCode::OK);
     }
-    let seen = Arc::new(Mutex::new(HashMap::<String, usize>::new()));
-    let mut claimers = Vec::new();
-    for _ in 0..4 {
-        let store = Arc::clone(&store);
-        let seen = Arc::clone(&seen);
-        claimers.push(tokio::spawn(async move {
-            while let Some(claimed) = store
-                .claim(
-                    "test-consumer",
-                    Duration::from_secs(30),
-                    Duration::from_millis(300),
-                )
-                .await
-                .unwrap()
-            {
-                let id = claimed.delivery.event_id().unwrap().to_owned();
-                *seen.lock().unwrap().entry(id).or_default() += 1;
-                store.complete(claimed.receipt).await.unwrap();
-            }
-        }));
-    }
+    let claimers: Vec<_> = (0..4)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move { drain(&*store, Duration::from_millis(300)).await })
+        })
+        .collect();
+    let mut seen = HashMap::<String, usize>::new();
     for claimer in claimers {
-        claimer.await.unwrap();
+        for (id, _attempt) in claimer.await.unwrap() {
+            *seen.entry(id).or_default() += 1;
+        }
     }
-    let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), ids.len());
     assert!(seen.values().all(|&count| count == 1), "{seen:?}");
     assert_eq!(*calls.lock().unwrap(), 0);

@@ -107,6 +107,15 @@ pub fn protocol_request(body: &[u8]) -> Request {
     request
 }
 
+/// A loopback port nothing listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// A streaming body that yields `body` in chunks of `size` bytes, with no known length.
 pub fn chunked(body: &[u8], size: usize) -> Body {
     let chunks: Vec<Result<Bytes, Infallible>> = body

@@ -50,6 +50,8 @@ environment:
   RUST_LOG       default info";
 
 /// The inbox at `INBOX_URL`, with the dedupe store on the same server where it needs one.
+// One value for the life of the process: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Backend {
     /// Redis Streams; dedupe in Redis.
     Redis(RedisInbox, RedisStore),

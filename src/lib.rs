@@ -26,6 +26,7 @@ pub use crate::error::ConfigError;
 #[cfg(feature = "axum")]
 pub use crate::extract::{EventRejection, Webhook, WebhookEvent};
 pub use crate::future::ResponseFuture;
+pub use crate::presets::preset_names;
 pub use crate::rejection::{Rejection, RejectionKind};
 pub use crate::service::WebhookVerifyService;
 pub use crate::sign::sign;

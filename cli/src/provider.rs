@@ -141,6 +141,8 @@ pub(crate) fn fingerprint(secret: &[u8]) -> String {
         .iter()
         .find(|prefix| text.starts_with(*prefix))
         .map_or(0, |prefix| prefix.len());
-    let shown: String = text.chars().take(prefix_len + 3).collect();
+    // A quarter of the rest at most, and never more than three characters.
+    let rest = text.chars().count() - prefix_len;
+    let shown: String = text.chars().take(prefix_len + (rest / 4).min(3)).collect();
     format!("`{shown}…` ({} bytes)", secret.len())
 }

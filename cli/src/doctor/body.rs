@@ -35,9 +35,6 @@ pub(crate) fn candidates(received: &[u8]) -> Vec<BodyCandidate> {
         "a byte-order mark (BOM, EF BB BF) was put before the body after it was signed",
         received.strip_prefix(BOM).map(<[u8]>::to_vec),
     );
-    if let Ok(value) = serde_json::from_slice::<Value>(received) {
-        json_candidates(&value, &mut add);
-    }
     add(
         "non-ASCII characters were written as \\uXXXX escapes after signing: the sender signed them as UTF-8",
         unescape_unicode(received),
@@ -46,6 +43,9 @@ pub(crate) fn candidates(received: &[u8]) -> Vec<BodyCandidate> {
         "non-ASCII characters were written as UTF-8 after signing: the sender signed them as \\uXXXX escapes",
         escape_unicode(received),
     );
+    if let Ok(value) = serde_json::from_slice::<Value>(received) {
+        json_candidates(&value, &mut add);
+    }
     form_candidates(received, &mut add);
     all
 }

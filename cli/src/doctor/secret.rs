@@ -50,10 +50,6 @@ pub(crate) fn candidates(given: &[u8]) -> Vec<SecretCandidate> {
         }
         None => {
             add(
-                "the secret lacks its whsec_ prefix: give it whole, as the provider shows it",
-                Some(format!("{WHSEC}{text}").into_bytes()),
-            );
-            add(
                 "the sender used the base64-decoded secret as the key",
                 decode_base64(text),
             );

@@ -40,6 +40,18 @@ pub(crate) struct SigningArgs {
     /// like it, else text).
     #[arg(long)]
     pub(crate) content_type: Option<String>,
+    /// Another header to send, `name: value` (repeatable), such as a provider's event type
+    /// header.
+    #[arg(long = "add-header", short = 'H', value_name = "NAME: VALUE", value_parser = parse_header_line)]
+    pub(crate) add_headers: Vec<(String, String)>,
+}
+
+/// `name: value` as a header name and value.
+fn parse_header_line(line: &str) -> Result<(String, String), String> {
+    let (name, value) = line
+        .split_once(':')
+        .ok_or_else(|| format!("{line:?} is not `name: value`"))?;
+    Ok((name.trim().to_owned(), value.trim().to_owned()))
 }
 
 impl SigningArgs {
@@ -89,7 +101,7 @@ pub(crate) fn signed_request(
         .header(header::CONTENT_TYPE, content_type)
         .body(body)
         .with_context(|| format!("{:?} is not a URL", url.unwrap_or("/")))?;
-    for (name, value) in headers {
+    for (name, value) in headers.iter().chain(&signing.add_headers) {
         request.headers_mut().insert(
             HeaderName::from_bytes(name.as_bytes())?,
             HeaderValue::from_str(value)?,

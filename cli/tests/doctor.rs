@@ -400,7 +400,7 @@ fn auto_tells_the_provider_from_the_headers() {
     let (code, stdout) = doctor(&capture, "auto", &["s3cret-value"], &[]);
     assert_eq!(code, 0, "{stdout}");
     assert!(
-        stdout.contains("auto: the headers fit github, meta; github verifies it"),
+        stdout.contains("auto: the headers fit github, meta; github's signature matches"),
         "{stdout}"
     );
     let (_dir, capture) = captured(

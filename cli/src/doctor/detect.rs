@@ -44,7 +44,7 @@ pub(super) fn provider(case: &Case, secret: &[u8]) -> anyhow::Result<String> {
         "· auto: the headers fit {}; {}",
         names.join(", "),
         if verifies {
-            format!("{chosen} verifies it")
+            format!("{chosen}'s signature matches")
         } else {
             format!("none verifies it, so it is checked as {chosen}")
         }

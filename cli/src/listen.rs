@@ -19,7 +19,7 @@ use tower_webhook::scheme::{AnyScheme, Scheme as _};
 use tower_webhook::{EventRejection, Verified, WebhookEvent, WebhookVerify};
 
 use crate::capture::Capture;
-use crate::provider::ProviderArgs;
+use crate::provider::{signs_whole_url, ProviderArgs};
 
 /// The largest body received: GitHub's 25 MiB.
 const MAX_BODY: usize = tower_webhook::GITHUB_MAX_BODY_SIZE;
@@ -93,7 +93,7 @@ fn receiver(args: &ListenArgs, address: &str) -> anyhow::Result<WebhookVerify<An
     let provider = args.provider.provider.as_str();
     let signed_url = args.public_url.as_deref().unwrap_or(address);
     let mut verify = args.provider.verify(Some(signed_url))?;
-    if verify.scheme().signs_url() && !matches!(provider, "square" | "trello") {
+    if verify.scheme().signs_url() && !signs_whole_url(provider) {
         verify = crate::provider::unpanic(|| verify.public_url(signed_url))?;
     }
     Ok(verify.on_rejection_response(|rejection| {

@@ -18,6 +18,12 @@ pub(crate) const GENERIC: &str = "generic";
 /// The header of the `generic` provider when `--header` does not say.
 pub(crate) const GENERIC_HEADER: &str = "x-webhook-signature";
 
+/// Whether the preset `name` is given the whole URL it signs (Square's notification URL,
+/// Trello's callback URL) rather than a public URL the request's path is appended to.
+pub(crate) fn signs_whole_url(name: &str) -> bool {
+    matches!(name, "square" | "trello")
+}
+
 /// Which provider, with which secret.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct ProviderArgs {
@@ -68,8 +74,8 @@ pub(crate) fn build(
         if name == GENERIC {
             return Ok(WebhookVerify::new(secret).try_header(header)?.into_any());
         }
-        match (name, url) {
-            ("square" | "trello", Some(url)) => WebhookVerify::preset_with_url(name, secret, url),
+        match url {
+            Some(url) if signs_whole_url(name) => WebhookVerify::preset_with_url(name, secret, url),
             _ => WebhookVerify::preset(name, secret),
         }
     });

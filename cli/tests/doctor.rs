@@ -44,6 +44,13 @@ fn captured(
     (dir, path)
 }
 
+/// The doctor's verdict on `received`, where the sender signed `signed` with `secret`, the
+/// secret the doctor is given too.
+fn diagnose(provider: &str, secret: &str, signed: &str, received: &[u8]) -> (i32, String) {
+    let (_dir, capture) = captured(provider, secret, signed, received, &[]);
+    doctor(&capture, provider, &[secret], &[])
+}
+
 /// Asserts the doctor's diagnosis for a request that does not verify contains `cause`.
 fn assert_diagnosis(result: (i32, String), cause: &str) {
     let (code, stdout) = result;
@@ -59,8 +66,7 @@ const BODY: &str = r#"{"id":"evt_1","type":"charge.succeeded","data":{"amount":1
 
 #[test]
 fn a_capture_that_verifies_is_said_to() {
-    let (_dir, capture) = captured("github", "s3cret-value", BODY, BODY.as_bytes(), &[]);
-    let (code, stdout) = doctor(&capture, "github", &["s3cret-value"], &[]);
+    let (code, stdout) = diagnose("github", "s3cret-value", BODY, BODY.as_bytes());
     assert_eq!(code, 0, "{stdout}");
     assert!(stdout.contains("it verifies as github"), "{stdout}");
 }
@@ -124,8 +130,7 @@ fn a_body_re_serialised_indented() {
     let pretty =
         serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(BODY).unwrap())
             .unwrap();
-    let (_dir, capture) = captured("github", "s3cret-value", BODY, pretty.as_bytes(), &[]);
-    let result = doctor(&capture, "github", &["s3cret-value"], &[]);
+    let result = diagnose("github", "s3cret-value", BODY, pretty.as_bytes());
     assert_diagnosis(
         result,
         "the sender signed compact JSON, it arrived indented",
@@ -135,28 +140,24 @@ fn a_body_re_serialised_indented() {
 #[test]
 fn a_body_re_serialised_compact() {
     let pretty = "{\n  \"id\": \"evt_1\",\n  \"amount\": 100\n}";
-    let (_dir, capture) = captured(
+    let result = diagnose(
         "stripe",
         "whsec_pretty",
         pretty,
         br#"{"id":"evt_1","amount":100}"#,
-        &[],
     );
-    let result = doctor(&capture, "stripe", &["whsec_pretty"], &[]);
     assert_diagnosis(result, "the sender signed indented JSON (2 spaces)");
 }
 
 #[test]
 fn a_body_with_its_keys_in_another_order() {
     let sorted = r#"{"amount":100,"id":"evt_1","type":"x"}"#;
-    let (_dir, capture) = captured(
+    let result = diagnose(
         "github",
         "s3cret-value",
         sorted,
         br#"{"type":"x","id":"evt_1","amount":100}"#,
-        &[],
     );
-    let result = doctor(&capture, "github", &["s3cret-value"], &[]);
     assert_diagnosis(
         result,
         "the body's keys were put in another order after signing",
@@ -167,22 +168,19 @@ fn a_body_with_its_keys_in_another_order() {
 fn a_body_whose_unicode_escapes_were_written_out() {
     let escaped = r#"{"name":"Zo\u00eb \ud83d\ude00"}"#;
     let written = "{\"name\":\"Zo\u{eb} \u{1F600}\"}";
-    let (_dir, capture) = captured("shopify", "shpss_unicode", escaped, written.as_bytes(), &[]);
-    let result = doctor(&capture, "shopify", &["shpss_unicode"], &[]);
+    let result = diagnose("shopify", "shpss_unicode", escaped, written.as_bytes());
     assert_diagnosis(result, "the sender signed them as \\uXXXX escapes");
 }
 
 #[test]
 fn a_body_whose_characters_were_escaped() {
     let written = "{\"name\":\"Zo\u{eb}\"}";
-    let (_dir, capture) = captured(
+    let result = diagnose(
         "shopify",
         "shpss_unicode",
         written,
         br#"{"name":"Zo\u00eb"}"#,
-        &[],
     );
-    let result = doctor(&capture, "shopify", &["shpss_unicode"], &[]);
     assert_diagnosis(
         result,
         "non-ASCII characters were written as \\uXXXX escapes after signing",
@@ -191,14 +189,12 @@ fn a_body_whose_characters_were_escaped() {
 
 #[test]
 fn a_body_with_a_trailing_newline_added() {
-    let (_dir, capture) = captured(
+    let result = diagnose(
         "standard",
         STANDARD_SECRET,
         BODY,
         format!("{BODY}\n").as_bytes(),
-        &[],
     );
-    let result = doctor(&capture, "standard", &[STANDARD_SECRET], &[]);
     assert_diagnosis(
         result,
         "a trailing newline was added to the body after it was signed",
@@ -207,14 +203,12 @@ fn a_body_with_a_trailing_newline_added() {
 
 #[test]
 fn a_body_with_a_bom_added() {
-    let (_dir, capture) = captured(
+    let result = diagnose(
         "slack",
         SLACK_SECRET,
         BODY,
         format!("\u{feff}{BODY}").as_bytes(),
-        &[],
     );
-    let result = doctor(&capture, "slack", &[SLACK_SECRET], &[]);
     assert_diagnosis(
         result,
         "a byte-order mark (BOM, EF BB BF) was put before the body",
@@ -224,8 +218,7 @@ fn a_body_with_a_bom_added() {
 #[test]
 fn a_json_body_re_encoded_as_form_data() {
     let json = r#"{"event":"paid","note":"a b"}"#;
-    let (_dir, capture) = captured("github", "s3cret-value", json, b"event=paid&note=a+b", &[]);
-    let result = doctor(&capture, "github", &["s3cret-value"], &[]);
+    let result = diagnose("github", "s3cret-value", json, b"event=paid&note=a+b");
     assert_diagnosis(
         result,
         "the JSON body was re-encoded as form data after signing",
@@ -234,14 +227,7 @@ fn a_json_body_re_encoded_as_form_data() {
 
 #[test]
 fn a_form_body_re_encoded() {
-    let (_dir, capture) = captured(
-        "github",
-        "s3cret-value",
-        "note=a%20b&x=1",
-        b"note=a+b&x=1",
-        &[],
-    );
-    let result = doctor(&capture, "github", &["s3cret-value"], &[]);
+    let result = diagnose("github", "s3cret-value", "note=a%20b&x=1", b"note=a+b&x=1");
     assert_diagnosis(
         result,
         "the form body was re-encoded after signing (spaces as %20 became +)",

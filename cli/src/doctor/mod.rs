@@ -23,7 +23,7 @@ use tower_webhook::scheme::{AnyScheme, Claims, RequestHead, Scheme as _, SignedC
 use tower_webhook::{RejectionKind, WebhookVerify};
 
 use crate::capture::Capture;
-use crate::provider::{build, fingerprint, provider_parser, GENERIC_HEADER};
+use crate::provider::{build, fingerprint, provider_parser, signs_whole_url, GENERIC_HEADER};
 
 /// `webhook doctor`'s arguments.
 #[derive(Debug, Args)]
@@ -77,7 +77,7 @@ impl Case {
     /// The receiver's layer with `secret`, taking `url` as the signed URL: the public URL,
     /// or Square's and Trello's whole URL.
     fn layer(&self, secret: &[u8], url: Option<&str>) -> anyhow::Result<WebhookVerify<AnyScheme>> {
-        let whole_url = matches!(self.provider.as_str(), "square" | "trello");
+        let whole_url = signs_whole_url(&self.provider);
         let default_url = self.https_url();
         let build_url = whole_url.then(|| url.unwrap_or(&default_url));
         let verify = build(&self.provider, secret, &self.header, build_url)?;
@@ -182,59 +182,84 @@ fn diagnose(case: &Case, secrets: &Secrets, public_urls: &[String]) -> anyhow::R
             return Ok(conclude(Some(found)));
         }
     }
-    let as_captured = case.verify(&secrets.main, None, &case.headers, &case.body, None);
-    match &as_captured {
+    if verifies_as_captured(case, secrets) {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let at = signed_at(&layer, case);
+    let fits = [
+        at.and_then(|signed_at| timestamp_fault(case, secrets, signed_at)),
+        encoding_fault(case, secrets, at),
+        body_fault(case, secrets, at),
+        secret_fault(case, secrets, at),
+        url_fault(case, &layer, secrets, public_urls, at),
+    ];
+    Ok(conclude(fits.into_iter().flatten().next()))
+}
+
+/// Whether the capture verifies as it is, now; says so either way.
+fn verifies_as_captured(case: &Case, secrets: &Secrets) -> bool {
+    match case.verify(&secrets.main, None, &case.headers, &case.body, None) {
         Ok(()) => {
             println!(
                 "✓ it verifies as {}: nothing is wrong with it",
                 case.provider
             );
-            return Ok(ExitCode::SUCCESS);
+            true
         }
-        Err(reason) => println!("✗ as {} it does not verify: {reason}", case.provider),
+        Err(reason) => {
+            println!("✗ as {} it does not verify: {reason}", case.provider);
+            false
+        }
     }
-    let signed_at = signed_at(&layer, case);
-    let mut fits = Vec::new();
-    if let Some(signed_at) = signed_at {
-        fits.extend(timestamp_fault(case, secrets, signed_at));
+}
+
+/// A signature written in the other encoding, verified at `at`.
+fn encoding_fault(case: &Case, secrets: &Secrets, at: Option<SystemTime>) -> Option<String> {
+    let tries = signature::candidates(&case.headers).into_iter().map(|c| {
+        let outcome = case.verify(&secrets.main, None, &c.headers, &case.body, at);
+        (c.cause, outcome)
+    });
+    first_fit("the signature's encoding (hex or base64)", tries)
+}
+
+/// The body as the sender may have signed it, verified at `at`.
+fn body_fault(case: &Case, secrets: &Secrets, at: Option<SystemTime>) -> Option<String> {
+    let tries = body::candidates(&case.body).into_iter().map(|c| {
+        let outcome = case.verify(&secrets.main, None, &case.headers, &c.body, at);
+        (c.cause.to_owned(), outcome)
+    });
+    first_fit("the body, changed after signing", tries)
+}
+
+/// The secret in other forms, and the other secrets given, verified at `at`.
+fn secret_fault(case: &Case, secrets: &Secrets, at: Option<SystemTime>) -> Option<String> {
+    let mut candidates = secret::candidates(&secrets.main);
+    candidates.extend(secrets.others.iter().map(|other| secret::rotated(other)));
+    let tries = candidates.into_iter().map(|c| {
+        let outcome = case.verify(&c.secret, None, &case.headers, &case.body, at);
+        (c.cause, outcome)
+    });
+    first_fit("the secret's form, and other secrets", tries)
+}
+
+/// For a scheme that signs the URL: the URLs the sender may have signed, verified at `at`.
+fn url_fault(
+    case: &Case,
+    layer: &WebhookVerify<AnyScheme>,
+    secrets: &Secrets,
+    public_urls: &[String],
+    at: Option<SystemTime>,
+) -> Option<String> {
+    let whole_url = signs_whole_url(&case.provider);
+    if !(layer.scheme().signs_url() || whole_url) {
+        return None;
     }
-    let at = signed_at;
-    fits.extend(first_fit(
-        "the signature's encoding (hex or base64)",
-        signature::candidates(&case.headers).into_iter().map(|c| {
-            let outcome = case.verify(&secrets.main, None, &c.headers, &case.body, at);
-            (c.cause, outcome)
-        }),
-    ));
-    fits.extend(first_fit(
-        "the body, changed after signing",
-        body::candidates(&case.body).into_iter().map(|c| {
-            let outcome = case.verify(&secrets.main, None, &case.headers, &c.body, at);
-            (c.cause.to_owned(), outcome)
-        }),
-    ));
-    let mut secret_candidates = secret::candidates(&secrets.main);
-    secret_candidates.extend(secrets.others.iter().map(|other| secret::rotated(other)));
-    fits.extend(first_fit(
-        "the secret's form, and other secrets",
-        secret_candidates.into_iter().map(|c| {
-            let outcome = case.verify(&c.secret, None, &case.headers, &case.body, at);
-            (c.cause, outcome)
-        }),
-    ));
-    if layer.scheme().signs_url() || matches!(case.provider.as_str(), "square" | "trello") {
-        fits.extend(first_fit(
-            "the URL the sender signed",
-            url_candidates(case, public_urls).into_iter().map(|url| {
-                let outcome = case.verify(&secrets.main, Some(&url), &case.headers, &case.body, at);
-                (
-                    format!("the sender signed the URL {url}: configure it as the public URL"),
-                    outcome,
-                )
-            }),
-        ));
-    }
-    Ok(conclude(fits.into_iter().next()))
+    let tries = url_candidates(case, public_urls).into_iter().map(|url| {
+        let outcome = case.verify(&secrets.main, Some(&url), &case.headers, &case.body, at);
+        let cause = format!("the sender signed the URL {url}: configure it as the public URL");
+        (cause, outcome)
+    });
+    first_fit("the URL the sender signed", tries)
 }
 
 /// A layer for reading the request's claims: with the secret given, or, where the preset
@@ -347,7 +372,7 @@ fn timestamp_fault(case: &Case, secrets: &Secrets, signed_at: SystemTime) -> Opt
 
 /// The URLs the sender may have signed, other than the one a layer assumes.
 fn url_candidates(case: &Case, public_urls: &[String]) -> Vec<String> {
-    let whole_url = matches!(case.provider.as_str(), "square" | "trello");
+    let whole_url = signs_whole_url(&case.provider);
     let host = case.host();
     let mut urls: Vec<String> = if whole_url {
         vec![format!("http://{host}{}", case.uri)]

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Sign, send, receive, replay and diagnose webhook deliveries for 65 providers.
+/// Sign, send, receive, replay and diagnose webhook deliveries, for every tower-webhook preset.
 #[derive(Debug, Parser)]
 #[command(name = "webhook", version, about)]
 struct Cli {

@@ -109,12 +109,12 @@ fn timestamp_skew_outside_the_window_and_inside_a_wider_one() {
     );
     let (code, stdout) = doctor(&capture, "stripe", &["whsec_skewed"], &[]);
     assert!(
-        stdout.contains("signed 1 h 0 min ago; the window is ±5 min 0 s: it does not pass"),
+        stdout.contains("signed 1 h 0 min before now; the window is ±5 min 0 s: it does not pass"),
         "{stdout}"
     );
     assert_diagnosis(
         (code, stdout),
-        "timestamp skew: the signature matches, but it was made 1 h 0 min ago",
+        "timestamp skew: the signature matches, but it was made 1 h 0 min before now, outside the ±5 min 0 s window: a delivery retried late, or a clock",
     );
     let (code, stdout) = doctor(
         &capture,
@@ -123,6 +123,31 @@ fn timestamp_skew_outside_the_window_and_inside_a_wider_one() {
         &["--tolerance", "7200"],
     );
     assert_eq!(code, 0, "{stdout}");
+}
+
+#[test]
+fn timestamp_skew_of_a_capture_checked_after_it_was_received_on_time() {
+    let hour_ago = common_now() - 3600;
+    let (_dir, capture) = captured(
+        "stripe",
+        "whsec_skewed",
+        BODY,
+        BODY.as_bytes(),
+        &["--timestamp", &hour_ago.to_string()],
+    );
+    let mut file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&capture).unwrap()).unwrap();
+    file["received_at"] = (hour_ago + 2).into();
+    std::fs::write(&capture, serde_json::to_vec(&file).unwrap()).unwrap();
+    let (code, stdout) = doctor(&capture, "stripe", &["whsec_skewed"], &[]);
+    assert!(
+        stdout.contains("when it was received, it was signed 2 s before"),
+        "{stdout}"
+    );
+    assert_diagnosis(
+        (code, stdout),
+        "it was inside the window when it was received: it is being checked late",
+    );
 }
 
 #[test]

@@ -13,7 +13,7 @@ mod signature;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
 use bytes::Bytes;
@@ -68,6 +68,8 @@ struct Case {
     body: Vec<u8>,
     tolerance: Duration,
     now: SystemTime,
+    /// When the request was received, where the capture says.
+    received_at: Option<SystemTime>,
 }
 
 /// What verifying one variant of the request says.
@@ -157,6 +159,8 @@ pub(crate) fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
         body,
         tolerance: Duration::from_secs(args.tolerance),
         now: SystemTime::now(),
+        received_at: (capture.received_at > 0)
+            .then(|| UNIX_EPOCH + Duration::from_secs(capture.received_at)),
     };
     println!(
         "capture {}: {} {}, {} body bytes, with the secret {}",
@@ -328,21 +332,28 @@ fn signed_at(layer: &WebhookVerify<AnyScheme>, case: &Case) -> Option<SystemTime
     claims.timestamp
 }
 
-/// The signed timestamp against now and the window; a fit if only the window refuses it.
+/// The signed timestamp against now (and against when it was received) and the window; a
+/// fit if only the window refuses it.
 fn timestamp_fault(case: &Case, secrets: &Secrets, signed_at: SystemTime) -> Option<String> {
-    let (skew, direction) = match case.now.duration_since(signed_at) {
-        Ok(ago) => (ago, "ago"),
-        Err(ahead) => (ahead.duration(), "ahead of now"),
-    };
+    let (skew, direction) = distance(signed_at, case.now);
     let inside = skew <= case.tolerance;
     println!(
-        "· the timestamp: signed {} {direction}; the window is ±{}: it {}",
+        "· the timestamp: signed {} {direction} now; the window is ±{}: it {}",
         human(skew),
         human(case.tolerance),
         if inside { "passes" } else { "does not pass" }
     );
     if inside {
         return None;
+    }
+    let at_receipt = case
+        .received_at
+        .map(|received| distance(signed_at, received));
+    if let Some((skew, direction)) = at_receipt {
+        println!(
+            "  when it was received, it was signed {} {direction}",
+            human(skew)
+        );
     }
     let matches = case
         .verify(
@@ -353,21 +364,33 @@ fn timestamp_fault(case: &Case, secrets: &Secrets, signed_at: SystemTime) -> Opt
             Some(signed_at),
         )
         .is_ok();
-    println!(
-        "  the signature {} at the signed time",
-        if matches {
-            "matches"
-        } else {
-            "does not match either"
-        }
-    );
+    let verdict = if matches {
+        "matches"
+    } else {
+        "does not match either"
+    };
+    println!("  the signature {verdict} at the signed time");
+    let late = at_receipt.is_some_and(|(skew, _)| skew <= case.tolerance);
+    let why = if late {
+        "it was inside the window when it was received: it is being checked late, as a replayed capture is"
+    } else {
+        "a delivery retried late, or a clock (the sender's or this one) off by that much"
+    };
     matches.then(|| {
         format!(
-            "timestamp skew: the signature matches, but it was made {} {direction}, outside the ±{} window: a delivery replayed late, or a clock that is off by that much (`webhook replay --resign` sends it signed afresh)",
+            "timestamp skew: the signature matches, but it was made {} {direction} now, outside the ±{} window: {why} (`webhook replay --resign` sends it signed afresh)",
             human(skew),
             human(case.tolerance)
         )
     })
+}
+
+/// How far `signed_at` is from `then`, and which way.
+fn distance(signed_at: SystemTime, then: SystemTime) -> (Duration, &'static str) {
+    match then.duration_since(signed_at) {
+        Ok(ago) => (ago, "before"),
+        Err(ahead) => (ahead.duration(), "after"),
+    }
 }
 
 /// The URLs the sender may have signed, other than the one a layer assumes.

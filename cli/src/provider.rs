@@ -93,15 +93,24 @@ pub(crate) fn sign_request(
     id: &str,
 ) -> anyhow::Result<()> {
     unpanic(|| verify.sign_request_at(request, at, id)).context("signing the request")?;
-    let mut check = http::Request::new(());
-    *check.method_mut() = request.method().clone();
-    *check.uri_mut() = request.uri().clone();
-    *check.headers_mut() = request.headers().clone();
-    let (head, ()) = check.into_parts();
+    let head = request_head(request.method(), request.uri(), request.headers());
     if let Err(rejection) = verify.verify_at(&head, Bytes::from(request.body().clone()), at) {
         bail!("the signed request does not verify ({rejection}): this provider signs what headers cannot carry (a signature in the body) or needs its URL (--url)");
     }
     Ok(())
+}
+
+/// A request's head with this method, URI and headers, as `verify` takes it.
+pub(crate) fn request_head(
+    method: &http::Method,
+    uri: &http::Uri,
+    headers: &http::HeaderMap,
+) -> http::request::Parts {
+    let mut request = http::Request::new(());
+    *request.method_mut() = method.clone();
+    *request.uri_mut() = uri.clone();
+    *request.headers_mut() = headers.clone();
+    request.into_parts().0
 }
 
 thread_local! {

@@ -251,3 +251,40 @@ fn sign_prints_a_curl_command_that_sends_it() {
     assert_eq!(String::from_utf8_lossy(&status.stdout), "200");
     assert!(listener.next_delivery().contains("\"it's\": \"quoted\""));
 }
+
+#[test]
+fn sign_reads_the_body_from_standard_input() {
+    let args = ["sign", "-p", "github", "-s", "s3cret", "--id", "delivery-1"];
+    let from_argument = webhook().args(args).arg(r#"{"a":1}"#).output().unwrap();
+    let from_stdin = webhook()
+        .args(args)
+        .arg("-")
+        .write_stdin(r#"{"a":1}"#)
+        .output()
+        .unwrap();
+    assert!(from_argument.status.success());
+    assert_eq!(from_argument.stdout, from_stdin.stdout);
+    let text = String::from_utf8(from_stdin.stdout).unwrap();
+    assert!(text.contains("x-hub-signature-256: sha256="), "{text}");
+    assert!(text.contains("x-github-delivery: delivery-1"), "{text}");
+}
+
+#[test]
+fn the_listener_answers_metas_subscription_challenge() {
+    let listener = Listener::start(&["-p", "meta", "-s", "app-secret:my-verify-token"]);
+    let url = format!(
+        "{}/webhook?hub.mode=subscribe&hub.verify_token=my-verify-token&hub.challenge=1158201444",
+        listener.url
+    );
+    let output = std::process::Command::new("curl")
+        .args(["-sS", &url])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "1158201444");
+    let printed = listener.next_delivery();
+    assert!(
+        printed.contains("GET /webhook?hub.mode=subscribe"),
+        "{printed}"
+    );
+    assert!(printed.contains("handshake"), "{printed}");
+}

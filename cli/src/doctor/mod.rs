@@ -23,7 +23,9 @@ use tower_webhook::scheme::{AnyScheme, Claims, RequestHead, Scheme as _, SignedC
 use tower_webhook::{RejectionKind, WebhookVerify};
 
 use crate::capture::Capture;
-use crate::provider::{build, fingerprint, provider_parser, signs_whole_url, GENERIC_HEADER};
+use crate::provider::{
+    build, fingerprint, provider_parser, request_head, signs_whole_url, GENERIC_HEADER,
+};
 
 /// `webhook doctor`'s arguments.
 #[derive(Debug, Args)]
@@ -104,11 +106,7 @@ impl Case {
         let layer = self
             .layer(secret, url)
             .map_err(|error| format!("{error:#}"))?;
-        let mut request = http::Request::new(());
-        *request.method_mut() = self.method.clone();
-        *request.uri_mut() = self.uri.clone();
-        *request.headers_mut() = headers.clone();
-        let (head, ()) = request.into_parts();
+        let head = request_head(&self.method, &self.uri, headers);
         let body = Bytes::copy_from_slice(body);
         layer
             .verify_at(&head, body, at.unwrap_or(self.now))

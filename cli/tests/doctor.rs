@@ -51,6 +51,29 @@ fn diagnose(provider: &str, secret: &str, signed: &str, received: &[u8]) -> (i32
     doctor(&capture, provider, &[secret], &[])
 }
 
+/// The doctor's verdict on `BODY` signed by `provider` with `secret`, with the signed
+/// headers changed by `edit` on the way.
+fn diagnose_edited(
+    provider: &str,
+    secret: &str,
+    edit: impl FnOnce(&mut Vec<(String, String)>),
+) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut headers = sign(provider, secret, BODY, &[]);
+    edit(&mut headers);
+    let capture = write_capture(dir.path(), &headers, "/", BODY.as_bytes());
+    doctor(&capture, provider, &[secret], &[])
+}
+
+/// Rewrites the value of the header `name`.
+fn rewrite(headers: &mut [(String, String)], name: &str, change: impl Fn(&str) -> String) {
+    for (header, value) in headers.iter_mut() {
+        if header == name {
+            *value = change(value);
+        }
+    }
+}
+
 /// Asserts the doctor's diagnosis for a request that does not verify contains `cause`.
 fn assert_diagnosis(result: (i32, String), cause: &str) {
     let (code, stdout) = result;
@@ -69,32 +92,6 @@ fn a_capture_that_verifies_is_said_to() {
     let (code, stdout) = diagnose("github", "s3cret-value", BODY, BODY.as_bytes());
     assert_eq!(code, 0, "{stdout}");
     assert!(stdout.contains("it verifies as github"), "{stdout}");
-}
-
-#[test]
-fn a_missing_header() {
-    let dir = tempfile::tempdir().unwrap();
-    let headers: Vec<_> = sign("github", "s3cret-value", BODY, &[])
-        .into_iter()
-        .filter(|(name, _)| name != "x-hub-signature-256")
-        .collect();
-    let capture = write_capture(dir.path(), &headers, "/", BODY.as_bytes());
-    let result = doctor(&capture, "github", &["s3cret-value"], &[]);
-    assert_diagnosis(result, "the required header x-hub-signature-256 is missing");
-}
-
-#[test]
-fn a_repeated_header() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut headers = sign("github", "s3cret-value", BODY, &[]);
-    let stale = format!("sha256={}", "0".repeat(64));
-    headers.insert(0, ("x-hub-signature-256".to_owned(), stale));
-    let capture = write_capture(dir.path(), &headers, "/", BODY.as_bytes());
-    let result = doctor(&capture, "github", &["s3cret-value"], &[]);
-    assert_diagnosis(
-        result,
-        "the header x-hub-signature-256 is repeated (2 values); with its value number 2 alone it verifies",
-    );
 }
 
 #[test]
@@ -335,39 +332,47 @@ fn a_secret_rotated_away() {
 }
 
 #[test]
+fn a_missing_header() {
+    let result = diagnose_edited("github", "s3cret-value", |headers| {
+        headers.retain(|(name, _)| name != "x-hub-signature-256");
+    });
+    assert_diagnosis(result, "the required header x-hub-signature-256 is missing");
+}
+
+#[test]
+fn a_repeated_header() {
+    let result = diagnose_edited("github", "s3cret-value", |headers| {
+        let stale = format!("sha256={}", "0".repeat(64));
+        headers.insert(0, ("x-hub-signature-256".to_owned(), stale));
+    });
+    assert_diagnosis(
+        result,
+        "the header x-hub-signature-256 is repeated (2 values); with its value number 2 alone it verifies",
+    );
+}
+
+#[test]
 fn a_hex_signature_where_base64_is_sent() {
-    let dir = tempfile::tempdir().unwrap();
-    let headers: Vec<_> = sign("shopify", "shpss_encoding", BODY, &[])
-        .into_iter()
-        .map(|(name, value)| match name.as_str() {
-            "x-shopify-hmac-sha256" => (name, hex::encode(BASE64.decode(value).unwrap())),
-            _ => (name, value),
-        })
-        .collect();
-    let capture = write_capture(dir.path(), &headers, "/", BODY.as_bytes());
-    let result = doctor(&capture, "shopify", &["shpss_encoding"], &[]);
-    assert_diagnosis(result, "the signature in x-shopify-hmac-sha256 is written in hex; the provider writes it in base64");
+    let result = diagnose_edited("shopify", "shpss_encoding", |headers| {
+        rewrite(headers, "x-shopify-hmac-sha256", |mac| {
+            hex::encode(BASE64.decode(mac).unwrap())
+        });
+    });
+    let cause = "the signature in x-shopify-hmac-sha256 is written in hex; the provider writes it in base64";
+    assert_diagnosis(result, cause);
 }
 
 #[test]
 fn a_base64_signature_where_hex_is_sent() {
-    let dir = tempfile::tempdir().unwrap();
-    let headers: Vec<_> = sign("github", "s3cret-value", BODY, &[])
-        .into_iter()
-        .map(|(name, value)| match value.strip_prefix("sha256=") {
-            Some(mac) => (
-                name,
-                format!("sha256={}", BASE64.encode(hex::decode(mac).unwrap())),
-            ),
-            None => (name, value),
-        })
-        .collect();
-    let capture = write_capture(dir.path(), &headers, "/", BODY.as_bytes());
-    let result = doctor(&capture, "github", &["s3cret-value"], &[]);
-    assert_diagnosis(
-        result,
-        "the signature in x-hub-signature-256 is written in base64; the provider writes it in hex",
-    );
+    let result = diagnose_edited("github", "s3cret-value", |headers| {
+        rewrite(headers, "x-hub-signature-256", |value| {
+            let mac = hex::decode(value.trim_start_matches("sha256=")).unwrap();
+            format!("sha256={}", BASE64.encode(mac))
+        });
+    });
+    let cause =
+        "the signature in x-hub-signature-256 is written in base64; the provider writes it in hex";
+    assert_diagnosis(result, cause);
 }
 
 const FORM: &str = "From=%2B15551234567&Body=Hello+world";

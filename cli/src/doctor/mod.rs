@@ -38,6 +38,7 @@ pub(crate) struct DoctorArgs {
     /// The secret the receiver verifies with; give it again for more secrets to try.
     #[arg(
         long = "secret",
+        value_name = "SECRET",
         short,
         required = true,
         env = "WEBHOOK_SECRET",
@@ -45,7 +46,7 @@ pub(crate) struct DoctorArgs {
     )]
     secrets: Vec<String>,
     /// A secret that was in use before (rotated away), to try.
-    #[arg(long = "old-secret")]
+    #[arg(long = "old-secret", value_name = "SECRET")]
     old_secrets: Vec<String>,
     /// The signature header of the `generic` provider.
     #[arg(long, default_value = GENERIC_HEADER)]

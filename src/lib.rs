@@ -27,6 +27,7 @@ pub use crate::budget::{BufferBudget, DEFAULT_BUFFER_BUDGET};
 pub use crate::error::ConfigError;
 pub use crate::event::{EventRejection, Webhook, WebhookEvent};
 pub use crate::future::ResponseFuture;
+pub use crate::presets::preset_names;
 pub use crate::rejection::{Rejection, RejectionKind};
 pub use crate::service::WebhookVerifyService;
 pub use crate::sign::sign;

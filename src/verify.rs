@@ -742,6 +742,49 @@ impl<S: Scheme + Clone> WebhookVerify<S> {
     }
 }
 
+impl<S> WebhookVerify<S> {
+    /// The same configuration around another scheme, `map(scheme)`: how a preset becomes a
+    /// [`WebhookVerify<AnyScheme>`](crate::scheme::AnyScheme).
+    pub(crate) fn map_scheme<T>(self, map: impl FnOnce(S) -> T) -> WebhookVerify<T> {
+        let Config {
+            scheme,
+            keys,
+            max_body_size,
+            tolerance,
+            clock,
+            on_rejection,
+            dedupe,
+            inbox,
+            budget,
+            public_url,
+            handshakes,
+            event_shape,
+            retry_period,
+            key_source,
+            log,
+        } = self.config;
+        WebhookVerify {
+            config: Config {
+                scheme: map(scheme),
+                keys,
+                max_body_size,
+                tolerance,
+                clock,
+                on_rejection,
+                dedupe,
+                inbox,
+                budget,
+                public_url,
+                handshakes,
+                event_shape,
+                retry_period,
+                key_source,
+                log,
+            },
+        }
+    }
+}
+
 impl<S: Scheme> WebhookVerify<S> {
     /// Verifies one request from its head and its whole body, with exactly the layer's
     /// checks: the body limit, the timestamp window (against the configured

@@ -3,6 +3,9 @@
 
 mod context;
 mod header;
+mod named;
 #[cfg(feature = "sns")]
 mod sns;
 mod timestamped;
+
+pub use self::named::preset_names;

@@ -145,6 +145,7 @@ use serde::Deserialize;
 use crate::error::ConfigError;
 use crate::rejection::Rejection;
 
+mod any;
 mod context;
 mod header;
 pub(crate) mod hmac;
@@ -154,6 +155,7 @@ pub(crate) mod sns;
 mod standard;
 mod timestamped;
 
+pub use self::any::AnyScheme;
 #[cfg(feature = "ecdsa")]
 pub use self::context::SendGrid;
 pub use self::context::{

@@ -13,6 +13,7 @@
 
 mod context;
 mod header;
+mod named;
 mod peers;
 mod providers;
 mod readme;

@@ -59,7 +59,13 @@ impl Peers {
     /// Both peers, or `None` (after saying why) when they are not set up and
     /// `INTEROP_REQUIRED` is not set.
     pub(crate) fn start() -> Option<Self> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("interop");
+        // The crate's tests run in the repository's root, the command-line tool's in cli/.
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let root = manifest
+            .ancestors()
+            .map(|dir| dir.join("interop"))
+            .find(|dir| dir.join("peer.js").is_file())
+            .expect("the interop/ directory");
         let node_ready = root.join("node_modules").is_dir();
         let python = root.join(".venv/bin/python");
         let python_ready = python.is_file();

@@ -6,7 +6,10 @@
 //! INBOX_URL=postgres://postgres@127.0.0.1/test cargo run --example inbox --features redis,postgres -- work
 //! ```
 //!
-//! See `--help` for the environment.
+//! See `--help` for the environment. `INBOX_NAME` picks the inbox (its table or stream:
+//! several can share a server), and `DEDUPE=off` makes `receive` on Redis store every
+//! verified request without dedupe (a repeat of an event is then stored again): what
+//! `scripts/bench-inbox.sh` measures against dedupe on.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,7 +23,8 @@ use tower_webhook::WebhookVerify;
 /// The secret used when `WEBHOOK_SECRET` is unset. For development only.
 const DEVELOPMENT_SECRET: &str = "development-secret-do-not-use-in-production";
 
-/// The inbox's name: its table on PostgreSQL, its stream on Redis.
+/// The inbox's name when `INBOX_NAME` is unset: its table on PostgreSQL, its stream on
+/// Redis.
 const INBOX: &str = "webhook_inbox";
 
 const USAGE: &str = "\
@@ -47,27 +51,35 @@ environment:
   FAIL_TYPE      work: events of this type fail, to play a broken handler (default none)
   VISIBILITY_MS  work: how long a claimed event stays with a worker that does not finish
                  it before another claims it (default 30000)
+  INBOX_NAME     the inbox: its table on PostgreSQL, its stream on Redis (letters,
+                 digits and _; default webhook_inbox)
+  DEDUPE         receive: `off` stores every verified request on Redis without dedupe, so
+                 a repeat of an event is stored again (default on; PostgreSQL's unique
+                 event ids are its dedupe either way)
   RUST_LOG       default info";
 
 /// The inbox at `INBOX_URL`, with the dedupe store on the same server where it needs one.
 // One value for the life of the process: its size does not matter.
 #[allow(clippy::large_enum_variant)]
 enum Backend {
-    /// Redis Streams; dedupe in Redis.
-    Redis(RedisInbox, RedisStore),
+    /// Redis Streams; dedupe in Redis unless `DEDUPE=off`.
+    Redis(RedisInbox, Option<RedisStore>),
     /// A PostgreSQL table, whose unique event ids are its dedupe.
     Postgres(PostgresInbox),
 }
 
 impl Backend {
-    async fn open(url: &str) -> Result<Self, StoreError> {
+    async fn open(url: &str, name: &str, dedupe: bool) -> Result<Self, StoreError> {
         if url.starts_with("redis://") || url.starts_with("rediss://") {
-            let inbox = RedisInbox::connect(url, INBOX).await?;
-            let dedupe = RedisStore::connect(url).await?;
+            let inbox = RedisInbox::connect(url, name).await?;
+            let dedupe = match dedupe {
+                true => Some(RedisStore::connect(url).await?),
+                false => None,
+            };
             return Ok(Self::Redis(inbox, dedupe));
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let inbox = PostgresInbox::connect(url, INBOX).await?;
+            let inbox = PostgresInbox::connect(url, name).await?;
             // Migrations run only when asked: here, explicitly, at start.
             inbox.migrate().await?;
             return Ok(Self::Postgres(inbox));
@@ -89,7 +101,8 @@ impl Backend {
 fn app(backend: &Backend, secret: &str, header: &str) -> Router {
     let layer = WebhookVerify::new(secret).header(header);
     let layer = match backend {
-        Backend::Redis(inbox, dedupe) => layer.dedupe(dedupe.clone()).inbox(inbox.clone()),
+        Backend::Redis(inbox, Some(dedupe)) => layer.dedupe(dedupe.clone()).inbox(inbox.clone()),
+        Backend::Redis(inbox, None) => layer.inbox(inbox.clone()),
         Backend::Postgres(inbox) => layer.inbox(Inbox::new(inbox.clone())),
     };
     // The layer answers once the event is stored: this handler is never called.
@@ -219,7 +232,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .init();
     let url = std::env::var("INBOX_URL").map_err(|_| "INBOX_URL is not set: see --help")?;
-    let backend = Backend::open(&url).await?;
+    let name = std::env::var("INBOX_NAME").unwrap_or_else(|_| INBOX.to_owned());
+    let dedupe = match std::env::var("DEDUPE").as_deref() {
+        Ok("off") => false,
+        Ok("on") | Err(_) => true,
+        Ok(other) => return Err(format!("DEDUPE={other:?}: use on or off").into()),
+    };
+    let backend = Backend::open(&url, &name, dedupe).await?;
     match (command, args.get(1)) {
         ("receive", _) => receive(backend).await,
         ("work", _) => work(backend).await,

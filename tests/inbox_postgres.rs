@@ -265,3 +265,19 @@ async fn an_event_already_stored_is_acknowledged_and_not_stored_again() {
     );
     assert_eq!(rows().await, 0);
 }
+
+#[tokio::test]
+async fn a_claims_transaction_carries_its_visibility_timeout_to_the_server() {
+    let inbox = fresh_inbox("idle_timeout").await;
+    let (url, _) = receiver(inbox.clone(), false).await;
+    assert_eq!(post_event(&client(), &url, "evt_1").await, StatusCode::OK);
+    let claimed = claim(&inbox, Duration::from_millis(1_500)).await;
+    let transaction = claimed.delivery.transaction().unwrap();
+    let timeout: String = transaction
+        .query_one("SHOW idle_in_transaction_session_timeout", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(timeout, "1500ms");
+    inbox.complete(claimed.receipt).await.unwrap();
+}

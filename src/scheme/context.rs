@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 
 use base64::Engine as _;
 use http::{HeaderMap, HeaderName};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde_json::Value;
 use sha1::Sha1;
 use sha2::{Digest as _, Sha256};
@@ -743,8 +745,8 @@ impl BodyHashJwt {
         }
     }
 
-    /// A part of the token decoded as a JSON object.
-    fn decode_part(&self, part: &str) -> Result<serde_json::Map<String, Value>, Rejection> {
+    /// A part of the token decoded as the JSON object `T`.
+    fn decode_part<T: DeserializeOwned>(&self, part: &str) -> Result<T, Rejection> {
         let malformed = |detail| Rejection::malformed_header(self.header.clone(), detail);
         let bytes = BASE64_URL
             .decode(part)
@@ -772,20 +774,46 @@ impl BodyHashJwt {
     }
 }
 
+/// The header of a body-hash JWT: only its `alg` is read.
+#[derive(Deserialize)]
+struct JwtHeader {
+    #[serde(default)]
+    alg: Option<String>,
+}
+
+/// The claims of a body-hash JWT this crate reads; any others are ignored.
+#[derive(Deserialize)]
+struct JwtClaims {
+    #[serde(default)]
+    iss: Option<String>,
+    /// Netlify's body hash.
+    #[serde(default)]
+    sha256: Option<String>,
+    /// Vonage's body hash.
+    #[serde(default)]
+    payload_hash: Option<String>,
+    #[serde(default)]
+    iat: Option<Value>,
+    #[serde(default)]
+    jti: Option<Value>,
+}
+
 impl Scheme for BodyHashJwt {
     fn parse(&self, request: &RequestHead<'_>) -> Result<Claims, Rejection> {
         let malformed = |detail| Rejection::malformed_header(self.header.clone(), detail);
         let [header, payload, signature] = self.token(request)?;
-        if self.decode_part(header)?.get("alg") != Some(&Value::from("HS256")) {
+        let header: JwtHeader = self.decode_part(header)?;
+        if header.alg.as_deref() != Some("HS256") {
             return Err(malformed("the JWT's alg is not HS256"));
         }
         let signature = decode_signature(Algorithm::HmacSha256, Encoding::Base64Url, signature)
             .map_err(malformed)?;
-        let payload = self.decode_part(payload)?;
-        let digest = payload
-            .get(self.hash_claim)
-            .and_then(Value::as_str)
-            .ok_or_else(|| malformed("the JWT states no body hash"))?;
+        let payload: JwtClaims = self.decode_part(payload)?;
+        let digest = match self.hash_claim {
+            "sha256" => payload.sha256.as_deref(),
+            _ => payload.payload_hash.as_deref(),
+        }
+        .ok_or_else(|| malformed("the JWT states no body hash"))?;
         let mut claims = Claims::new(vec![signature]);
         claims.body_sha256 = Some(
             Encoding::Hex
@@ -793,19 +821,20 @@ impl Scheme for BodyHashJwt {
                 .map_err(|_| malformed("the JWT's body hash is not a hex SHA-256"))?,
         );
         if let Some(issuer) = self.issuer {
-            if payload.get("iss").and_then(Value::as_str) != Some(issuer) {
+            if payload.iss.as_deref() != Some(issuer) {
                 return Err(malformed("the JWT's iss is not the sender's"));
             }
         }
         if self.issued_at {
             let iat = payload
-                .get("iat")
+                .iat
+                .as_ref()
                 .and_then(Value::as_u64)
                 .ok_or_else(|| malformed("the JWT has no iat"))?;
             let timestamp = super::since_epoch(std::time::Duration::from_secs(iat))
                 .ok_or_else(|| malformed("the JWT's iat is out of range"))?;
             claims.timestamp = Some(timestamp);
-            claims.id = payload.get("jti").and_then(json_id);
+            claims.id = payload.jti.as_ref().and_then(json_id);
         }
         Ok(claims)
     }

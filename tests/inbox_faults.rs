@@ -10,14 +10,16 @@
 //! `redis-server` and PostgreSQL binaries of this machine; without them the tests say so
 //! and pass, unless `INBOX_REQUIRED=1` (set by `.ci/run`).
 
+mod common;
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::free_port;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
@@ -458,14 +460,6 @@ fn example(url: &str, subcommand: &str) -> Command {
         .env("RUST_LOG", "warn")
         .stderr(Stdio::inherit());
     command
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn wait_for_port(port: u16) {

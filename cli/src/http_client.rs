@@ -25,12 +25,12 @@ pub(crate) struct Answer {
 impl Answer {
     /// Prints the status, the headers and the body.
     pub(crate) fn print(&self) {
-        println!("{}", self.status);
+        say!("{}", self.status);
         for (name, value) in &self.headers {
-            println!("{name}: {}", String::from_utf8_lossy(value.as_bytes()));
+            say!("{name}: {}", String::from_utf8_lossy(value.as_bytes()));
         }
-        println!();
-        println!("{}", String::from_utf8_lossy(&self.body));
+        say!();
+        say!("{}", String::from_utf8_lossy(&self.body));
     }
 }
 

@@ -79,7 +79,7 @@ pub(crate) async fn run(args: ListenArgs) -> anyhow::Result<ExitCode> {
         .fallback(handle)
         .layer(verify)
         .layer(middleware::from_fn_with_state(state, record));
-    println!("listening on {address} as {}", args.provider.provider);
+    say!("listening on {address} as {}", args.provider.provider);
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -161,31 +161,31 @@ fn print_delivery(
     saved: Option<anyhow::Result<PathBuf>>,
 ) {
     let received = std::time::UNIX_EPOCH + std::time::Duration::from_secs(capture.received_at);
-    println!(
+    say!(
         "── {} {}  {}",
         capture.method,
         capture.uri,
         tower_webhook::scheme::format_rfc3339(received)
     );
     if let Some(refused) = response.extensions().get::<Refused>() {
-        println!("refused: {}", refused.0);
+        say!("refused: {}", refused.0);
     } else if let Some(event) = response.extensions().get::<Delivered>() {
-        println!(
+        say!(
             "verified  id: {}  type: {}",
             or_none(&event.id),
             or_none(&event.kind)
         );
     } else {
-        println!("answered by the layer (the provider's setup handshake)");
+        say!("answered by the layer (the provider's setup handshake)");
     }
-    println!("{}", pretty(body));
-    println!("→ {}", response.status());
+    say!("{}", pretty(body));
+    say!("→ {}", response.status());
     match saved {
-        Some(Ok(path)) => println!("saved to {}", path.display()),
-        Some(Err(error)) => println!("not saved: {error:#}"),
+        Some(Ok(path)) => say!("saved to {}", path.display()),
+        Some(Err(error)) => say!("not saved: {error:#}"),
         None => {}
     }
-    println!();
+    say!();
 }
 
 /// `text`, or `-` for nothing.

@@ -3,6 +3,19 @@
 //!
 //! See the README for a walk-through and the capture file format.
 
+/// `println!` that ends the process quietly, as a closed pipe would, when standard output
+/// is closed (`webhook doctor ... | head`), instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        match writeln!(std::io::stdout(), $($arg)*) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+            Err(error) => panic!("could not write to standard output: {error}"),
+        }
+    }};
+}
+
 mod capture;
 mod doctor;
 mod examples;

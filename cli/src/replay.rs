@@ -43,7 +43,7 @@ pub(crate) async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         if args.resign {
             resign(&args, &mut request)?;
         }
-        println!("── {} → {}", path.display(), args.url);
+        say!("── {} → {}", path.display(), args.url);
         let answer = crate::http_client::send(&args.url, request).await?;
         answer.print();
         all_ok &= answer.status.is_success();

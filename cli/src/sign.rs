@@ -74,10 +74,10 @@ pub(crate) fn run(args: SignArgs) -> anyhow::Result<ExitCode> {
     let url = args.curl.as_deref().or(args.url.as_deref());
     let request = signed_request(&args.provider, &args.signing, url, body, &[])?;
     match &args.curl {
-        Some(url) => println!("{}", curl_command(url, &request)?),
+        Some(url) => say!("{}", curl_command(url, &request)?),
         None => {
             for (name, value) in request.headers() {
-                println!("{name}: {}", String::from_utf8_lossy(value.as_bytes()));
+                say!("{name}: {}", String::from_utf8_lossy(value.as_bytes()));
             }
         }
     }

@@ -270,6 +270,28 @@ fn sign_reads_the_body_from_standard_input() {
 }
 
 #[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    // The reader goes away before the tool writes: it waits for its body on stdin.
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("webhook"))
+        .args(["sign", "-p", "github", "-s", "s3cret", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(br#"{"a":1}"#).unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{:?}: {stderr}", output.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
 fn the_listener_answers_metas_subscription_challenge() {
     let listener = Listener::start(&["-p", "meta", "-s", "app-secret:my-verify-token"]);
     let url = format!(

@@ -40,7 +40,7 @@ pub(super) fn provider(case: &Case, secret: &[u8]) -> anyhow::Result<String> {
         anyhow::bail!("no provider's signature headers are in this request: give --provider");
     };
     let names: Vec<&str> = fitting.iter().map(|(name, ..)| *name).collect();
-    println!(
+    say!(
         "· auto: the headers fit {}; {}",
         names.join(", "),
         if verifies {

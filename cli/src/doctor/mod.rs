@@ -161,7 +161,7 @@ pub(crate) fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
         received_at: (capture.received_at > 0)
             .then(|| UNIX_EPOCH + Duration::from_secs(capture.received_at)),
     };
-    println!(
+    say!(
         "capture {}: {} {}, {} body bytes, with the secret {}",
         args.capture.display(),
         case.method,
@@ -203,14 +203,14 @@ fn diagnose(case: &Case, secrets: &Secrets, public_urls: &[String]) -> anyhow::R
 fn verifies_as_captured(case: &Case, secrets: &Secrets) -> bool {
     match case.verify(&secrets.main, None, &case.headers, &case.body, None) {
         Ok(()) => {
-            println!(
+            say!(
                 "✓ it verifies as {}: nothing is wrong with it",
                 case.provider
             );
             true
         }
         Err(reason) => {
-            println!("✗ as {} it does not verify: {reason}", case.provider);
+            say!("✗ as {} it does not verify: {reason}", case.provider);
             false
         }
     }
@@ -272,7 +272,7 @@ fn usable_layer(case: &Case, secret: &[u8]) -> anyhow::Result<WebhookVerify<AnyS
         Ok(layer) => return Ok(layer),
         Err(error) => error,
     };
-    println!(
+    say!(
         "✗ the secret is not in the form {} takes: {refused:#}",
         case.provider
     );
@@ -296,7 +296,7 @@ fn header_fault(
         )),
         RejectionKind::MalformedHeader if case.headers.get_all(name).iter().count() > 1 => {
             let values: Vec<_> = case.headers.get_all(name).iter().cloned().collect();
-            println!("✗ the header {name} is there {} times: a scheme reads one", values.len());
+            say!("✗ the header {name} is there {} times: a scheme reads one", values.len());
             let copy = values.iter().position(|value| {
                 let mut headers = case.headers.clone();
                 headers.insert(name, value.clone());
@@ -336,7 +336,7 @@ fn signed_at(layer: &WebhookVerify<AnyScheme>, case: &Case) -> Option<SystemTime
 fn timestamp_fault(case: &Case, secrets: &Secrets, signed_at: SystemTime) -> Option<String> {
     let (skew, direction) = distance(signed_at, case.now);
     let inside = skew <= case.tolerance;
-    println!(
+    say!(
         "· the timestamp: signed {} {direction} now; the window is ±{}: it {}",
         human(skew),
         human(case.tolerance),
@@ -349,7 +349,7 @@ fn timestamp_fault(case: &Case, secrets: &Secrets, signed_at: SystemTime) -> Opt
         .received_at
         .map(|received| distance(signed_at, received));
     if let Some((skew, direction)) = at_receipt {
-        println!(
+        say!(
             "  when it was received, it was signed {} {direction}",
             human(skew)
         );
@@ -368,7 +368,7 @@ fn timestamp_fault(case: &Case, secrets: &Secrets, signed_at: SystemTime) -> Opt
     } else {
         "does not match either"
     };
-    println!("  the signature {verdict} at the signed time");
+    say!("  the signature {verdict} at the signed time");
     let late = at_receipt.is_some_and(|(skew, _)| skew <= case.tolerance);
     let why = if late {
         "it was inside the window when it was received: it is being checked late, as a replayed capture is"
@@ -409,19 +409,19 @@ fn url_candidates(case: &Case, public_urls: &[String]) -> Vec<String> {
 fn first_fit(group: &str, tries: impl Iterator<Item = (String, Outcome)>) -> Option<String> {
     for (cause, outcome) in tries {
         if outcome.is_ok() {
-            println!("✓ {group}: {cause}");
+            say!("✓ {group}: {cause}");
             return Some(cause);
         }
     }
-    println!("· {group}: no change of this kind makes it verify");
+    say!("· {group}: no change of this kind makes it verify");
     None
 }
 
 /// Prints the diagnosis and gives the exit code of a request that does not verify.
 fn conclude(fit: Option<String>) -> ExitCode {
     match fit {
-        Some(cause) => println!("diagnosis: {cause}"),
-        None => println!(
+        Some(cause) => say!("diagnosis: {cause}"),
+        None => say!(
             "diagnosis: none of the likely causes fits: the secret is probably not the one that signed it, or another provider sent it"
         ),
     }

@@ -216,3 +216,23 @@ async fn shutdown_finishes_the_delivery_in_flight_and_claims_nothing_new() {
     assert_eq!(*handled.lock().unwrap(), ["evt_slow"]);
     assert_eq!(inbox.len(), 1, "the second delivery stays stored");
 }
+
+#[test]
+fn the_backoff_doubles_up_to_its_maximum_with_jitter() {
+    let backoff = Backoff {
+        base: Duration::from_secs(1),
+        max: Duration::from_secs(60),
+    };
+    for (attempt, full) in [(1, 1), (2, 2), (3, 4), (7, 60), (40, 60), (u32::MAX, 60)] {
+        let full = Duration::from_secs(full);
+        let delays: Vec<Duration> = (0..50).map(|_| backoff.delay(attempt)).collect();
+        assert!(
+            delays.iter().all(|delay| *delay >= full / 2 && *delay <= full),
+            "attempt {attempt}: {delays:?}"
+        );
+        assert!(
+            delays.iter().any(|delay| *delay != delays[0]),
+            "attempt {attempt}: no jitter"
+        );
+    }
+}

@@ -18,7 +18,7 @@ use crate::scheme::EventShape;
 
 type BoxError = Box<dyn Error + Send + Sync>;
 
-/// How long to wait before each retry: `base` × 2^(attempt − 1), at most `max`, with full
+/// How long to wait before each retry: `base` × 2^(attempt − 1), at most `max`, with
 /// jitter (a random wait between half that and all of it), so that deliveries that failed
 /// together do not all come back together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,11 +38,8 @@ impl Backoff {
 
     /// The wait after failed attempt `attempt` (1 for the first).
     pub fn delay(&self, attempt: u32) -> Duration {
-        let doublings = attempt.saturating_sub(1).min(32);
-        let full = self
-            .base
-            .saturating_mul(1u32 << doublings.min(31))
-            .min(self.max);
+        let doublings = attempt.saturating_sub(1).min(31);
+        let full = self.base.saturating_mul(1 << doublings).min(self.max);
         let mut random = [0u8; 4];
         // Without randomness, wait the whole time rather than fail.
         let fraction = match getrandom::fill(&mut random) {
@@ -254,20 +251,26 @@ impl Worker {
         let event_id = delivery.event_id().unwrap_or_default().to_owned();
         let attempt = receipt.attempt();
         let span = tracing::debug_span!("webhook.delivery", event_id, attempt);
-        self.attempt(handler, delivery, receipt)
+        self.attempt(handler, delivery, receipt, &event_id)
             .instrument(span)
             .await;
     }
 
-    /// Runs the handler once, then completes, retries or buries the delivery.
-    async fn attempt<H, F, E>(&self, handler: &H, delivery: Delivery, receipt: Receipt)
-    where
+    /// Runs the handler once, then completes, retries or buries the delivery. The failure
+    /// lines name `event_id` and the attempt themselves: they are seen where the span, at
+    /// `debug`, is not.
+    async fn attempt<H, F, E>(
+        &self,
+        handler: &H,
+        delivery: Delivery,
+        receipt: Receipt,
+        event_id: &str,
+    ) where
         H: Fn(Delivery) -> F,
         F: Future<Output = Result<(), E>>,
         E: Into<BoxError>,
     {
         let attempt = receipt.attempt();
-        let event_id = delivery.event_id().unwrap_or_default().to_owned();
         let started = Instant::now();
         let outcome = match AssertUnwindSafe(handler(delivery)).catch_unwind().await {
             Ok(Ok(())) => Ok(()),

@@ -166,18 +166,7 @@ impl Server {
     fn up(&mut self) {
         match self.kind {
             Kind::Redis => {
-                let child = Command::new("redis-server")
-                    .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-                    .args([
-                        "--appendonly",
-                        "yes",
-                        "--appendfsync",
-                        "always",
-                        "--save",
-                        "",
-                    ])
-                    .args(["--dir", self.dir.to_str().unwrap()])
-                    .stdout(Stdio::null())
+                let child = common::inbox::durable_redis_server(self.port, &self.dir)
                     .spawn()
                     .unwrap();
                 self.redis = Some(child);

@@ -227,7 +227,9 @@ fn the_backoff_doubles_up_to_its_maximum_with_jitter() {
         let full = Duration::from_secs(full);
         let delays: Vec<Duration> = (0..50).map(|_| backoff.delay(attempt)).collect();
         assert!(
-            delays.iter().all(|delay| *delay >= full / 2 && *delay <= full),
+            delays
+                .iter()
+                .all(|delay| *delay >= full / 2 && *delay <= full),
             "attempt {attempt}: {delays:?}"
         );
         assert!(

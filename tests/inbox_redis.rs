@@ -250,20 +250,8 @@ impl PrivateRedis {
 
     /// Starts the server (again), on the same port and directory.
     fn restart(&mut self) {
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args([
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "always",
-                "--save",
-                "",
-            ])
-            .arg("--dir")
-            .arg(&self.dir)
+        let child = durable_redis_server(self.port, &self.dir)
             .args(&self.extra)
-            .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("redis-server starts");

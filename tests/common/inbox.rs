@@ -255,3 +255,24 @@ pub async fn store_contract(store: Arc<dyn Store>) {
     assert!(seen.values().all(|&count| count == 1), "{seen:?}");
     assert_eq!(*calls.lock().unwrap(), 0);
 }
+
+/// A private `redis-server` on `port` that keeps its data in `dir` and fsyncs every write
+/// before it replies (`appendonly yes`, `appendfsync always`): the setting under which an
+/// inbox loses nothing it acknowledged.
+pub fn durable_redis_server(port: u16, dir: &std::path::Path) -> std::process::Command {
+    let mut command = std::process::Command::new("redis-server");
+    command
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args([
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+            "--save",
+            "",
+        ])
+        .arg("--dir")
+        .arg(dir)
+        .stdout(std::process::Stdio::null());
+    command
+}

@@ -556,12 +556,12 @@ impl Inbox {
             .chain(std::iter::once("content-type"))
             .chain(self.keep.iter().map(HeaderName::as_str));
         for name in names {
-            if kept.contains_key(name) {
+            let name = HeaderName::from_bytes(name.as_bytes()).expect("a valid header name");
+            if kept.contains_key(&name) {
                 continue;
             }
-            for value in all.get_all(name) {
-                let name = HeaderName::from_bytes(name.as_bytes()).expect("a valid header name");
-                kept.append(name, value.clone());
+            for value in all.get_all(&name) {
+                kept.append(name.clone(), value.clone());
             }
         }
         kept

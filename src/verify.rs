@@ -553,6 +553,21 @@ impl<S: Scheme + Clone> WebhookVerify<S> {
         self
     }
 
+    /// Where this layer reads an event's id, type and payload: the preset's (GitHub's type
+    /// in `X-GitHub-Event`, Stripe's `type` and `data`, ...), or what
+    /// [`event_shape`](Self::event_shape) set. Give it to the inbox's
+    /// [`Worker::event_shape`](crate::inbox::Worker::event_shape), which reads stored
+    /// deliveries as this layer would.
+    ///
+    /// ```
+    /// use tower_webhook::scheme::{EventShape, Location};
+    /// let shape = tower_webhook::WebhookVerify::github("secret").shape();
+    /// assert_eq!(shape.kind, Location::Header("x-github-event"));
+    /// ```
+    pub fn shape(&self) -> EventShape {
+        self.config.event_shape
+    }
+
     /// How long the sender retries a delivery it got no 2xx for, so that
     /// [dedupe](Self::dedupe) remembers a handled event at least that long (default: the
     /// scheme's [`retry_period`](Scheme::retry_period); each preset sets its provider's).

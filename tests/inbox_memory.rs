@@ -10,7 +10,6 @@ use axum::http::StatusCode;
 use common::inbox::*;
 use tokio::sync::Notify;
 use tower_webhook::inbox::{Backoff, Delivery, Inbox, MemoryInbox, Store, Worker};
-use tower_webhook::scheme::Scheme;
 
 /// Fast retries, so that tests do not wait.
 const FAST: Backoff = Backoff {
@@ -22,7 +21,7 @@ fn worker(inbox: &Arc<MemoryInbox>) -> Worker {
     Worker::new(Arc::clone(inbox))
         .backoff(FAST)
         .poll_wait(Duration::from_millis(100))
-        .event_shape(standard().scheme().event_shape())
+        .event_shape(standard().shape())
 }
 
 #[tokio::test]
@@ -237,4 +236,47 @@ fn the_backoff_doubles_up_to_its_maximum_with_jitter() {
             "attempt {attempt}: no jitter"
         );
     }
+}
+
+#[tokio::test]
+async fn a_worker_reads_an_event_whose_type_and_id_are_in_headers() {
+    use tower::ServiceExt as _;
+    use tower_webhook::WebhookVerify;
+    let inbox = Arc::new(MemoryInbox::new(10));
+    let github = WebhookVerify::github("gh-secret");
+    let body = br#"{"action":"opened","number":7}"#;
+    let signed = github.sign(body);
+    let delivery_id = signed["x-github-delivery"].to_str().unwrap().to_owned();
+    let mut request = http::Request::post("/webhook")
+        .header("x-github-event", "pull_request")
+        .body(axum::body::Body::from(&body[..]))
+        .unwrap();
+    request.headers_mut().extend(signed);
+    let app = axum::Router::new()
+        .route("/webhook", axum::routing::post(|| async {}))
+        .layer(github.clone().inbox(Arc::clone(&inbox)));
+    assert_eq!(app.oneshot(request).await.unwrap().status(), StatusCode::OK);
+
+    let seen = Arc::new(Mutex::new(None));
+    let kept = Arc::clone(&seen);
+    let stored = Arc::clone(&inbox);
+    Worker::new(Arc::clone(&inbox))
+        .poll_wait(Duration::from_millis(20))
+        .event_shape(github.shape())
+        .run_until(
+            move |delivery: Delivery| {
+                let kept = Arc::clone(&kept);
+                async move {
+                    let event: tower_webhook::WebhookEvent = delivery.event()?;
+                    *kept.lock().unwrap() = Some((event.id().to_owned(), event.kind().to_owned()));
+                    Ok::<_, tower_webhook::EventRejection>(())
+                }
+            },
+            async move { eventually("handled", || stored.is_empty()).await },
+        )
+        .await;
+    assert_eq!(
+        seen.lock().unwrap().clone(),
+        Some((delivery_id, "pull_request".to_owned()))
+    );
 }

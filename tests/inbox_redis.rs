@@ -18,7 +18,6 @@ use axum::http::StatusCode;
 use common::free_port;
 use common::inbox::*;
 use tower_webhook::inbox::{RedisInbox, Store, Worker};
-use tower_webhook::scheme::Scheme;
 
 const SHARED_REDIS: &str = "redis://127.0.0.1:6379";
 
@@ -185,7 +184,7 @@ async fn workers_handle_each_event_exactly_once_and_leave_the_stream_empty() {
         .name("inbox-redis-test-worker")
         .concurrency(4)
         .poll_wait(Duration::from_millis(200))
-        .event_shape(standard().scheme().event_shape());
+        .event_shape(standard().shape());
     let handled = handle_all(worker, EVENTS).await;
     assert_eq!(handled.len(), EVENTS, "every event handled");
     assert!(handled.values().all(|&n| n == 1), "{handled:?}");

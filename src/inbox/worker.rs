@@ -135,15 +135,14 @@ impl Worker {
     }
 
     /// Where the provider puts the event's id, type and payload, for
-    /// [`Delivery::event`]: the preset's [`Scheme::event_shape`](crate::scheme::Scheme::event_shape)
+    /// [`Delivery::event`]: the receiving layer's [`shape`](crate::WebhookVerify::shape)
     /// (the `{id, type, payload}` envelope by default).
     ///
     /// ```
     /// use tower_webhook::inbox::{MemoryInbox, Worker};
-    /// use tower_webhook::scheme::Scheme;
     /// use tower_webhook::WebhookVerify;
     ///
-    /// let shape = WebhookVerify::stripe("whsec_...").scheme().event_shape();
+    /// let shape = WebhookVerify::stripe("whsec_...").shape();
     /// let worker = Worker::new(MemoryInbox::new(1_000)).event_shape(shape);
     /// ```
     pub fn event_shape(mut self, shape: EventShape) -> Self {

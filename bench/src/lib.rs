@@ -48,3 +48,29 @@ pub fn verify_by_hand(headers: &HeaderMap, body: &Bytes, mut mac: HmacSha256) ->
 pub async fn trivial<B>(_request: Request<B>) -> Result<Response<Body>, Infallible> {
     Ok(Response::new(Body::empty()))
 }
+
+/// The inner service of the paired benchmarks: it hands the request back, unread, in its
+/// response's body ([`Kept`]). Dropping a request is work a server does whether or not it
+/// verifies, so the benchmark drops it with the response, outside the clock.
+pub async fn kept<B>(request: Request<B>) -> Result<Response<Kept<B>>, Infallible> {
+    Ok(Response::new(Kept(request)))
+}
+
+/// An empty response body holding the request it answers, dropped with the response.
+pub struct Kept<B>(Request<B>);
+
+impl<B> http_body::Body for Kept<B> {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+        std::task::Poll::Ready(None)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        true
+    }
+}

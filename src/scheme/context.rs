@@ -1,12 +1,12 @@
 //! Schemes that sign the request's context (its URL and method, or a configured URL), that
 //! verify with the sender's public key, or whose signatures travel in the body.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use base64::Engine as _;
 use http::{HeaderMap, HeaderName};
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 use sha1::Sha1;
@@ -729,29 +729,41 @@ impl BodyHashJwt {
         }
     }
 
-    /// The token's three parts, as text.
-    fn token<'a>(&self, request: &RequestHead<'a>) -> Result<[&'a str; 3], Rejection> {
+    /// The token's parts, as text.
+    fn token<'a>(&self, request: &RequestHead<'a>) -> Result<Jwt<'a>, Rejection> {
         let malformed = |detail| Rejection::malformed_header(self.header.clone(), detail);
         let value = request.header(&self.header)?;
         let token = value
             .strip_prefix(self.prefix)
-            .ok_or_else(|| malformed("missing prefix Bearer"))?;
-        let mut parts = token.trim().split('.');
-        match (parts.next(), parts.next(), parts.next(), parts.next()) {
-            (Some(header), Some(payload), Some(signature), None) => {
-                Ok([header, payload, signature])
-            }
-            _ => Err(malformed("not a compact JWT")),
+            .ok_or_else(|| malformed("missing prefix Bearer"))?
+            .trim();
+        let not_compact = || malformed("not a compact JWT");
+        let (signed, signature) = token.rsplit_once('.').ok_or_else(not_compact)?;
+        let (header, payload) = signed.split_once('.').ok_or_else(not_compact)?;
+        if payload.contains('.') {
+            return Err(not_compact());
         }
+        Ok(Jwt {
+            signed,
+            header,
+            payload,
+            signature,
+        })
     }
 
-    /// A part of the token decoded as the JSON object `T`.
-    fn decode_part<T: DeserializeOwned>(&self, part: &str) -> Result<T, Rejection> {
+    /// A part of the token decoded into `buffer`, then read as the JSON object `T`, which
+    /// may borrow from it.
+    fn decode_part<'b, T: Deserialize<'b>>(
+        &self,
+        part: &str,
+        buffer: &'b mut Vec<u8>,
+    ) -> Result<T, Rejection> {
         let malformed = |detail| Rejection::malformed_header(self.header.clone(), detail);
-        let bytes = BASE64_URL
-            .decode(part)
+        buffer.clear();
+        BASE64_URL
+            .decode_vec(part, buffer)
             .map_err(|_| malformed("a JWT part is not base64url"))?;
-        serde_json::from_slice(&bytes).map_err(|_| malformed("a JWT part is not a JSON object"))
+        serde_json::from_slice(buffer).map_err(|_| malformed("a JWT part is not a JSON object"))
     }
 
     /// `{header}.{payload}` of the token this scheme writes for `claims`.
@@ -774,24 +786,34 @@ impl BodyHashJwt {
     }
 }
 
-/// The header of a body-hash JWT: only its `alg` is read.
-#[derive(Deserialize)]
-struct JwtHeader {
-    #[serde(default)]
-    alg: Option<String>,
+/// A compact JWT's parts, as sent.
+struct Jwt<'a> {
+    /// `{header}.{payload}`: what the MAC covers.
+    signed: &'a str,
+    header: &'a str,
+    payload: &'a str,
+    signature: &'a str,
 }
 
-/// The claims of a body-hash JWT this crate reads; any others are ignored.
+/// The header of a body-hash JWT: only its `alg` is read.
 #[derive(Deserialize)]
-struct JwtClaims {
-    #[serde(default)]
-    iss: Option<String>,
+struct JwtHeader<'a> {
+    #[serde(default, borrow)]
+    alg: Option<Cow<'a, str>>,
+}
+
+/// The claims of a body-hash JWT this crate reads; any others are ignored. The text
+/// claims borrow from the decoded payload unless they hold escapes.
+#[derive(Deserialize)]
+struct JwtClaims<'a> {
+    #[serde(default, borrow)]
+    iss: Option<Cow<'a, str>>,
     /// Netlify's body hash.
-    #[serde(default)]
-    sha256: Option<String>,
+    #[serde(default, borrow)]
+    sha256: Option<Cow<'a, str>>,
     /// Vonage's body hash.
-    #[serde(default)]
-    payload_hash: Option<String>,
+    #[serde(default, borrow)]
+    payload_hash: Option<Cow<'a, str>>,
     #[serde(default)]
     iat: Option<Value>,
     #[serde(default)]
@@ -801,14 +823,16 @@ struct JwtClaims {
 impl Scheme for BodyHashJwt {
     fn parse(&self, request: &RequestHead<'_>) -> Result<Claims, Rejection> {
         let malformed = |detail| Rejection::malformed_header(self.header.clone(), detail);
-        let [header, payload, signature] = self.token(request)?;
-        let header: JwtHeader = self.decode_part(header)?;
+        let token = self.token(request)?;
+        let mut buffer = Vec::with_capacity(token.header.len().max(token.payload.len()));
+        let header: JwtHeader<'_> = self.decode_part(token.header, &mut buffer)?;
         if header.alg.as_deref() != Some("HS256") {
             return Err(malformed("the JWT's alg is not HS256"));
         }
-        let signature = decode_signature(Algorithm::HmacSha256, Encoding::Base64Url, signature)
-            .map_err(malformed)?;
-        let payload: JwtClaims = self.decode_part(payload)?;
+        let signature =
+            decode_signature(Algorithm::HmacSha256, Encoding::Base64Url, token.signature)
+                .map_err(malformed)?;
+        let payload: JwtClaims<'_> = self.decode_part(token.payload, &mut buffer)?;
         let digest = match self.hash_claim {
             "sha256" => payload.sha256.as_deref(),
             _ => payload.payload_hash.as_deref(),
@@ -849,8 +873,7 @@ impl Scheme for BodyHashJwt {
         content: &mut SignedContent,
     ) -> Result<(), Rejection> {
         if request.headers().contains_key(&self.header) {
-            let [header, payload, _] = self.token(request)?;
-            let _ = write!(content, "{header}.{payload}");
+            content.push(self.token(request)?.signed);
         } else {
             claims.body_sha256 = Some(Sha256::digest(body).into());
             content.push(self.unsigned_token(claims));

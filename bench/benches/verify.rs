@@ -249,7 +249,10 @@ fn signed_events<Sch: Scheme + Clone>(
 /// moments of a shared machine and their ratio is not the drift between two benchmarks run
 /// one after the other. The layer verifies event `i` while `bare(j)` works on event
 /// `j = i + n / 2`, so that neither finds its bytes in cache from the other. Building each
-/// request and dropping its response stay outside the clock, as in [`bench_service`].
+/// request stays outside the clock, as in [`bench_service`], and so does dropping it: the
+/// inner service ([`kept`]) hands it back in its response, which is dropped after the clock
+/// stops. A server builds and drops every request whether or not it verifies; what the
+/// clock holds is the layer's own work and the primitive's.
 fn bench_pair<Sch: Scheme + Clone, R>(
     group: &mut BenchmarkGroup<'_, WallTime>,
     runtime: &Runtime,

@@ -387,6 +387,12 @@ impl<'a> RequestHead<'a> {
         single_header(self.headers, name)
     }
 
+    /// The one value of a header as text, or `None` where it is not sent; repeated or
+    /// non-ASCII values are rejected as by [`header`](Self::header).
+    pub fn header_if_sent(&self, name: &HeaderName) -> Result<Option<&'a str>, Rejection> {
+        header_if_sent(self.headers, name)
+    }
+
     /// The URL the sender signed: the configured [public
     /// URL](crate::WebhookVerify::public_url) followed by the request's path and query.
     /// Without one, the request's own URI when it is absolute, else `https://` followed by
@@ -790,15 +796,24 @@ pub fn check_signature_count(
 /// Returns the one value of a header as text: missing, repeated or non-ASCII values are
 /// rejected with a reason that names the header.
 pub fn single_header<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Result<&'a str, Rejection> {
+    header_if_sent(headers, name)?.ok_or_else(|| Rejection::missing_header(name.clone()))
+}
+
+/// [`single_header`], or `None` where the header is not sent at all.
+fn header_if_sent<'a>(
+    headers: &'a HeaderMap,
+    name: &HeaderName,
+) -> Result<Option<&'a str>, Rejection> {
     let mut values = headers.get_all(name).iter();
-    let value = values
-        .next()
-        .ok_or_else(|| Rejection::missing_header(name.clone()))?;
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
     if values.next().is_some() {
         return Err(Rejection::malformed_header(name.clone(), "repeated"));
     }
     value
         .to_str()
+        .map(Some)
         .map_err(|_| Rejection::malformed_header(name.clone(), "not ASCII"))
 }
 

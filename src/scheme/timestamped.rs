@@ -410,26 +410,37 @@ impl TemplateScheme {
     }
 
     /// The text of a header the template names.
-    fn part<'a>(&self, request: &RequestHead<'a>, name: &str) -> Result<&'a str, Rejection> {
+    /// The text of `{t}` or `{id}`: the timestamp header's, or the id `parse` read from its
+    /// header (or, when signing, the id being signed).
+    fn part<'a>(
+        &self,
+        request: &RequestHead<'a>,
+        claims: &'a Claims,
+        name: &str,
+    ) -> Result<&'a str, Rejection> {
         match (name, &self.timestamp, &self.id) {
             ("t", TimestampAt::Header(header, _), _) => request.header(header),
-            ("id", _, Some(header)) => request.header(header),
+            ("id", _, Some(header)) => match &claims.id {
+                Some(id) => Ok(id),
+                None => request.header(header),
+            },
             _ => panic!("the template names {{{name}}}, which this scheme does not have"),
         }
     }
 
-    /// Pushes `template`'s text, with `{t}` and `{id}` replaced by their headers' text.
+    /// Pushes `template`'s text, with `{t}` and `{id}` replaced by their text.
     fn expand(
         &self,
         template: &str,
         request: &RequestHead<'_>,
+        claims: &Claims,
         content: &mut SignedContent,
     ) -> Result<(), Rejection> {
         let mut rest = template;
         while let Some((text, after)) = rest.split_once('{') {
             let (name, after) = after.split_once('}').expect("templates close their braces");
             content.push(text);
-            content.push(self.part(request, name)?);
+            content.push(self.part(request, claims, name)?);
             rest = after;
         }
         content.push(rest);
@@ -497,12 +508,11 @@ impl Scheme for TemplateScheme {
         }
         let mut claims = Claims::default();
         for name in self.signatures {
-            if !request.headers().contains_key(name) {
+            let Some(value) = request.header_if_sent(name)? else {
                 continue;
-            }
+            };
             let malformed = |detail| Rejection::malformed_header(name.clone(), detail);
-            let encoded = request
-                .header(name)?
+            let encoded = value
                 .strip_prefix(self.prefix)
                 .ok_or_else(|| malformed("missing prefix"))?;
             let signature = decode_signature(Algorithm::HmacSha256, self.encoding, encoded)
@@ -542,9 +552,9 @@ impl Scheme for TemplateScheme {
             .template
             .split_once("{body}")
             .expect("templates sign the body");
-        self.expand(before, request, content)?;
+        self.expand(before, request, claims, content)?;
         content.push_body();
-        self.expand(after, request, content)
+        self.expand(after, request, claims, content)
     }
 
     fn write_headers(&self, claims: &Claims, headers: &mut HeaderMap) {

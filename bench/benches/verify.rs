@@ -27,6 +27,9 @@
 //!   primitive of its algorithm. Presets on the same scheme type differ only in names and
 //!   settings.
 //!
+//! - `every_preset/64KiB`: every preset that MACs the raw body with a shared secret, each
+//!   paired with the bare MAC of its algorithm ([`every_preset`] says which are left out).
+//!
 //!   A pair is measured in turn within every iteration ([`bench_pair`]): `<preset>` is the
 //!   time of the layer's requests and `<preset>_bare` that of the primitive's calls over
 //!   the same iterations, so their ratio is taken between figures from the same moments of
@@ -60,7 +63,7 @@ use hmac::{KeyInit, Mac};
 use http::{header, HeaderMap, Request, Response, StatusCode};
 use tokio::runtime::Runtime;
 use tower::{Layer, Service, ServiceExt};
-use tower_webhook::scheme::Scheme;
+use tower_webhook::scheme::{Algorithm, AnyScheme, Scheme};
 use tower_webhook::WebhookVerify;
 use tower_webhook_bench::{
     handle_event, kept, trivial, verify_by_hand, HmacSha256, HEADER, SECRET,
@@ -408,7 +411,7 @@ fn presets(c: &mut Criterion) {
 
 /// Each algorithm family through the layer, paired with its bare primitive.
 fn algorithms(c: &mut Criterion) {
-    use tower_webhook::scheme::{Algorithm, HmacScheme};
+    use tower_webhook::scheme::HmacScheme;
 
     let rt = &runtime();
     let size = 64 * KIB;
@@ -416,7 +419,6 @@ fn algorithms(c: &mut Criterion) {
     let mut group = c.benchmark_group(format!("algorithms/{}", size_name(size)));
     group.throughput(Throughput::Bytes(size as u64));
     let g = &mut group;
-    let secret = SECRET.as_bytes();
 
     let sha1 = HmacScheme::new().with_algorithm(Algorithm::HmacSha1);
     let sha1 = WebhookVerify::with_scheme(sha1, SECRET);
@@ -432,18 +434,13 @@ fn algorithms(c: &mut Criterion) {
     let sha512 = HmacScheme::new().with_algorithm(Algorithm::HmacSha512);
     let sha512 = WebhookVerify::with_scheme(sha512, SECRET);
     bench_pair(g, rt, "hmac_sha512", sha512, bodies, |i| {
-        let mut mac = hmac::Hmac::<sha2::Sha512>::new_from_slice(secret).expect("any key length");
-        mac.update(&bodies[i]);
-        mac.finalize().into_bytes()
+        bare_hmac_sha512(&bodies[i])
     });
 
     let keyed = HmacScheme::new().with_algorithm(Algorithm::KeyedSha256);
     let keyed = WebhookVerify::with_scheme(keyed, SECRET);
     bench_pair(g, rt, "keyed_sha256", keyed, bodies, |i| {
-        use sha2::Digest as _;
-        sha2::Sha256::new_with_prefix(secret)
-            .chain_update(&bodies[i])
-            .finalize()
+        bare_keyed_sha256(&bodies[i])
     });
 
     // ed25519 (Standard Webhooks `v1a`), against a bare verification of the same signed
@@ -577,6 +574,109 @@ fn bare_hmac_sha1(body: &[u8]) -> [u8; 20] {
     mac.finalize().into_bytes().into()
 }
 
+/// One bare HMAC-SHA512 over `body`, keyed from the secret.
+fn bare_hmac_sha512(body: &[u8]) -> [u8; 64] {
+    let mut mac = hmac::Hmac::<sha2::Sha512>::new_from_slice(SECRET.as_bytes()).expect("any key");
+    mac.update(body);
+    mac.finalize().into_bytes().into()
+}
+
+/// SHA-256 over the secret followed by `body` (HubSpot v1 and v2).
+fn bare_keyed_sha256(body: &[u8]) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::new_with_prefix(SECRET.as_bytes())
+        .chain_update(body)
+        .finalize()
+        .into()
+}
+
+/// The bare MAC of `algorithm` over `body`, keyed from the secret.
+fn bare_mac(algorithm: Algorithm, body: &[u8]) {
+    match algorithm {
+        Algorithm::HmacSha1 => drop(black_box(bare_hmac_sha1(body))),
+        Algorithm::HmacSha256 => drop(black_box(bare_hmac(body))),
+        Algorithm::HmacSha512 => drop(black_box(bare_hmac_sha512(body))),
+        Algorithm::KeyedSha256 => drop(black_box(bare_keyed_sha256(body))),
+        other => unreachable!("{other:?} is not a MAC"),
+    }
+}
+
+/// Every preset that MACs the raw body with a shared secret, through the layer, each paired
+/// with the bare MAC of its algorithm, at 64 KiB: `schemes` has one preset per scheme type,
+/// this has them all, since presets on one scheme type differ only in names and settings.
+/// The presets this body cannot carry a signature for are left out (and named on standard
+/// error): those that sign fields of the body or a form instead of the raw body, or whose
+/// signature is in the body; so are those that hash nothing (a token) or verify with a key
+/// pair, which `schemes` and `algorithms` pair with their primitives.
+fn every_preset(c: &mut Criterion) {
+    let rt = &runtime();
+    let size = 64 * KIB;
+    let bodies = &event_bodies(size);
+    let mut group = c.benchmark_group(format!("every_preset/{}", size_name(size)));
+    group.throughput(Throughput::Bytes(size as u64));
+    let mut left_out = Vec::new();
+    for name in tower_webhook::preset_names() {
+        let Some(verify) = preset(name) else {
+            left_out.push(name);
+            continue;
+        };
+        let algorithm = verify.scheme().algorithm();
+        let is_mac = matches!(
+            algorithm,
+            Algorithm::HmacSha1
+                | Algorithm::HmacSha256
+                | Algorithm::HmacSha512
+                | Algorithm::KeyedSha256
+        );
+        if !is_mac || !accepts_signed(rt, &verify, &bodies[0]) {
+            left_out.push(name);
+            continue;
+        }
+        bench_pair(&mut group, rt, name, verify, bodies, |i| {
+            bare_mac(algorithm, &bodies[i])
+        });
+    }
+    eprintln!("every_preset: left out {}", left_out.join(", "));
+    group.finish();
+}
+
+/// The preset `name` with the first of the benchmarks' secrets it takes (some read only
+/// `whsec_`, base64 or 64 characters); `None` where it takes none (a key pair, two secrets).
+fn preset(name: &str) -> Option<WebhookVerify<AnyScheme>> {
+    let secrets = [
+        SECRET,
+        STANDARD_SECRET,
+        "C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+    ];
+    secrets.into_iter().find_map(|secret| {
+        quietly(|| WebhookVerify::preset_with_url(name, secret, "https://example.com/webhook"))?
+            .ok()
+    })
+}
+
+/// Whether `verify` can sign `body` in headers (signing panics where the scheme needs what
+/// this body lacks) and the layer accepts it so signed.
+fn accepts_signed(runtime: &Runtime, verify: &WebhookVerify<AnyScheme>, body: &Bytes) -> bool {
+    let verify = verify.clone().clock(now);
+    let Some(events) = quietly(|| signed_events(&verify, std::slice::from_ref(body))) else {
+        return false;
+    };
+    let service = verify.layer(tower::service_fn(kept));
+    let (headers, body) = &events[0];
+    let response = runtime.block_on(service.oneshot(request(headers, body)));
+    response.is_ok_and(|response| response.status() == StatusCode::OK)
+}
+
+/// `work`'s value, or `None` where it panics, without the panic's message.
+fn quietly<T>(work: impl FnOnce() -> T) -> Option<T> {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).ok();
+    std::panic::set_hook(report);
+    outcome
+}
+
 /// Each body after `prefix`, in one buffer, with `sign`'s signature of it.
 fn signed_messages<S>(
     bodies: &[Bytes],
@@ -627,6 +727,7 @@ criterion_group!(
     presets,
     algorithms,
     schemes,
+    every_preset,
     rotation
 );
 criterion_main!(benches);

@@ -25,9 +25,11 @@ async fn fresh_inbox(test: &str) -> PostgresInbox {
     client
         .batch_execute(&format!(
             "DROP TABLE IF EXISTS \"{name}\";
-             CREATE TABLE IF NOT EXISTS tower_webhook_migrations (inbox text, version integer,
-                 applied_at timestamptz DEFAULT now(), PRIMARY KEY (inbox, version));
-             DELETE FROM tower_webhook_migrations WHERE inbox = '{name}';"
+             DO $$ BEGIN
+                 IF to_regclass('tower_webhook_migrations') IS NOT NULL THEN
+                     DELETE FROM tower_webhook_migrations WHERE inbox = '{name}';
+                 END IF;
+             END $$;"
         ))
         .await
         .unwrap();

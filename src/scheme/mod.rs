@@ -389,6 +389,24 @@ impl<'a> RequestHead<'a> {
 
     /// The one value of a header as text, or `None` where it is not sent; repeated or
     /// non-ASCII values are rejected as by [`header`](Self::header).
+    ///
+    /// ```
+    /// use http::{HeaderMap, HeaderName, Method, Uri};
+    /// use tower_webhook::scheme::RequestHead;
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("x-signature", "abc".parse().unwrap());
+    /// let (method, uri) = (Method::POST, Uri::from_static("/webhook"));
+    /// let head = RequestHead::new(&method, &uri, &headers);
+    /// let sent = HeaderName::from_static("x-signature");
+    /// assert_eq!(head.header_if_sent(&sent).unwrap(), Some("abc"));
+    /// let absent = HeaderName::from_static("x-other");
+    /// assert_eq!(head.header_if_sent(&absent).unwrap(), None);
+    ///
+    /// headers.append("x-signature", "def".parse().unwrap());
+    /// let head = RequestHead::new(&method, &uri, &headers);
+    /// assert!(head.header_if_sent(&sent).is_err());
+    /// ```
     pub fn header_if_sent(&self, name: &HeaderName) -> Result<Option<&'a str>, Rejection> {
         header_if_sent(self.headers, name)
     }

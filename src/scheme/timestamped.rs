@@ -409,7 +409,6 @@ impl TemplateScheme {
         }
     }
 
-    /// The text of a header the template names.
     /// The text of `{t}` or `{id}`: the timestamp header's, or the id `parse` read from its
     /// header (or, when signing, the id being signed).
     fn part<'a>(

@@ -744,11 +744,19 @@ impl BodyHashJwt {
             return Err(not_compact());
         }
         Ok(Jwt {
-            signed,
             header,
             payload,
             signature,
         })
+    }
+
+    /// `{header}.{payload}` of the token sent, as bytes: what [`token`](Self::token)
+    /// finds, without checking again what `parse` checked.
+    fn signed_part<'a>(&self, request: &RequestHead<'a>) -> Option<&'a [u8]> {
+        let value = request.headers().get(&self.header)?.as_bytes();
+        let token = value.strip_prefix(self.prefix.as_bytes())?.trim_ascii();
+        let dot = token.iter().rposition(|&byte| byte == b'.')?;
+        Some(&token[..dot])
     }
 
     /// A part of the token decoded into `buffer`, then read as the JSON object `T`, which
@@ -788,8 +796,6 @@ impl BodyHashJwt {
 
 /// A compact JWT's parts, as sent.
 struct Jwt<'a> {
-    /// `{header}.{payload}`: what the MAC covers.
-    signed: &'a str,
     header: &'a str,
     payload: &'a str,
     signature: &'a str,
@@ -825,9 +831,12 @@ impl Scheme for BodyHashJwt {
         let malformed = |detail| Rejection::malformed_header(self.header.clone(), detail);
         let token = self.token(request)?;
         let mut buffer = Vec::with_capacity(token.header.len().max(token.payload.len()));
-        let header: JwtHeader<'_> = self.decode_part(token.header, &mut buffer)?;
-        if header.alg.as_deref() != Some("HS256") {
-            return Err(malformed("the JWT's alg is not HS256"));
+        // What the senders write, as base64url: `{"alg":"HS256","typ":"JWT"}` needs no parse.
+        if token.header != "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9" {
+            let header: JwtHeader<'_> = self.decode_part(token.header, &mut buffer)?;
+            if header.alg.as_deref() != Some("HS256") {
+                return Err(malformed("the JWT's alg is not HS256"));
+            }
         }
         let signature =
             decode_signature(Algorithm::HmacSha256, Encoding::Base64Url, token.signature)
@@ -872,8 +881,13 @@ impl Scheme for BodyHashJwt {
         body: &[u8],
         content: &mut SignedContent,
     ) -> Result<(), Rejection> {
-        if request.headers().contains_key(&self.header) {
-            content.push(self.token(request)?.signed);
+        if let Some(signed) = self.signed_part(request) {
+            content.push(signed);
+        } else if request.headers().contains_key(&self.header) {
+            return Err(Rejection::malformed_header(
+                self.header.clone(),
+                "not a compact JWT",
+            ));
         } else {
             claims.body_sha256 = Some(Sha256::digest(body).into());
             content.push(self.unsigned_token(claims));
@@ -1185,34 +1199,39 @@ const CONTENTFUL_SIGNED_HEADERS: HeaderName =
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Contentful;
 
-/// Percent-encodes every byte of `text` but ASCII alphanumerics and `keep`, as JavaScript's
-/// `encodeURIComponent` (`keep` = `-_.!~*'()`) and `encodeURI` do.
-fn percent_encode(text: &str, keep: &[u8]) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || keep.contains(&byte) {
-            out.push(char::from(byte));
+/// Appends `text` percent-encoded: every byte but ASCII alphanumerics and `keep` as
+/// `{escape}XX`. With `escape` `%`, as JavaScript's `encodeURIComponent` (`keep` =
+/// `-_.!~*'()`) and `encodeURI` do; with `%25`, as `encodeURI` of `encodeURIComponent`'s
+/// output does.
+fn push_percent_encoded(content: &mut SignedContent, text: &str, keep: &[u8], escape: &str) {
+    let kept = |byte: &u8| byte.is_ascii_alphanumeric() || keep.contains(byte);
+    let mut rest = text.as_bytes();
+    while !rest.is_empty() {
+        let run = rest.iter().take_while(|byte| kept(byte)).count();
+        content.push(&rest[..run]);
+        if let Some(byte) = rest.get(run) {
+            let _ = write!(content, "{escape}{byte:02X}");
+            rest = &rest[run + 1..];
         } else {
-            let _ = write!(out, "%{byte:02X}");
+            rest = &[];
         }
     }
-    out
 }
 
-/// The path and query as the toolkit signs them.
-fn contentful_path(request: &RequestHead<'_>) -> String {
+/// Appends the path and query as the toolkit signs them: `encodeURI` of the path followed
+/// by `?` and `encodeURIComponent` of the query.
+fn push_contentful_path(content: &mut SignedContent, request: &RequestHead<'_>) {
     const COMPONENT: &[u8] = b"-_.!~*'()";
     const URI: &[u8] = b";,/?:@&=+$-_.!~*'()#";
     let uri = request.uri();
-    let path = match uri.query() {
-        // The toolkit drops whatever follows a second `?`.
-        Some(query) if !query.is_empty() => {
-            let query = query.split('?').next().unwrap_or_default();
-            format!("{}?{}", uri.path(), percent_encode(query, COMPONENT))
-        }
-        _ => uri.path().to_owned(),
-    };
-    percent_encode(&path, URI)
+    push_percent_encoded(content, uri.path(), URI, "%");
+    if let Some(query) = uri.query().filter(|query| !query.is_empty()) {
+        content.push("?");
+        // The toolkit drops whatever follows a second `?`. The component's escapes are
+        // escaped again by `encodeURI`; what it keeps, `encodeURI` keeps too.
+        let query = query.split('?').next().unwrap_or_default();
+        push_percent_encoded(content, query, COMPONENT, "%25");
+    }
 }
 
 impl Scheme for Contentful {
@@ -1239,36 +1258,48 @@ impl Scheme for Contentful {
         content: &mut SignedContent,
     ) -> Result<(), Rejection> {
         let listed = request.header(&CONTENTFUL_SIGNED_HEADERS)?.trim();
-        let mut signed: BTreeMap<String, String> = BTreeMap::new();
+        let timestamp = claims.unix_millis().to_string();
+        // Both are always signed, the timestamp as parsed and the list as rebuilt here.
+        let mut signed = vec![
+            ("x-contentful-timestamp", timestamp.as_str()),
+            ("x-contentful-signed-headers", ""),
+        ];
         for name in listed.split(',').take(64) {
+            if signed.iter().any(|(kept, _)| *kept == name) {
+                continue;
+            }
             let Ok(header) = HeaderName::from_bytes(name.as_bytes()) else {
                 continue;
             };
             if header.as_str() == name {
                 if let Ok(value) = request.header(&header) {
-                    signed.insert(name.to_owned(), value.trim().to_owned());
+                    signed.push((name, value.trim()));
                 }
             }
         }
-        signed.insert(
-            CONTENTFUL_TIMESTAMP.as_str().into(),
-            claims.unix_millis().to_string(),
-        );
-        signed.insert(CONTENTFUL_SIGNED_HEADERS.as_str().into(), String::new());
-        let names: Vec<&str> = signed.keys().map(String::as_str).collect();
-        let names = names.join(",");
-        signed.insert(CONTENTFUL_SIGNED_HEADERS.as_str().into(), names);
-        let headers: Vec<String> = signed
-            .iter()
-            .map(|(name, value)| format!("{name}:{value}"))
-            .collect();
-        let _ = write!(
-            content,
-            "{}\n{}\n{}\n",
-            request.method(),
-            contentful_path(request),
-            headers.join(";")
-        );
+        signed.sort_unstable_by_key(|(name, _)| *name);
+        content.push(request.method().as_str());
+        content.push("\n");
+        push_contentful_path(content, request);
+        content.push("\n");
+        for (index, (name, value)) in signed.iter().enumerate() {
+            if index > 0 {
+                content.push(";");
+            }
+            content.push(name);
+            content.push(":");
+            if *name == "x-contentful-signed-headers" {
+                for (index, (name, _)) in signed.iter().enumerate() {
+                    if index > 0 {
+                        content.push(",");
+                    }
+                    content.push(name);
+                }
+            } else {
+                content.push(value);
+            }
+        }
+        content.push("\n");
         content.push_body();
         Ok(())
     }

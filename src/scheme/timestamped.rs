@@ -204,10 +204,13 @@ impl PairScheme {
 impl Scheme for PairScheme {
     fn parse(&self, request: &RequestHead<'_>) -> Result<Claims, Rejection> {
         let value = request.header(&self.header)?;
-        let separator = self.separator.trim();
+        // Every separator is one ASCII character, perhaps followed by a space.
+        let separator = self.separator.as_bytes().first().copied().unwrap_or(b' ');
         let items = value
-            .split(|c: char| c == ' ' || separator.contains(c))
-            .filter(|item| !item.is_empty());
+            .as_bytes()
+            .split(|&byte| byte == b' ' || byte == separator)
+            .filter(|item| !item.is_empty())
+            .filter_map(|item| std::str::from_utf8(item).ok());
         let mut claims = Claims::default();
         let mut timestamp = None;
         for item in items {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every scheme type, algorithm family and MAC preset against its bare primitive at 64 KiB
-# (`schemes/64KiB`, `algorithms/64KiB` and `every_preset/64KiB` of the verify bench), in
-# rounds. Each benchmark
-# there is a pair, `<name>` and `<name>_bare`, measured in turn within every iteration, so
+# (`schemes/64KiB`, `algorithms/64KiB` and `every_preset/64KiB` of the verify bench), and
+# the presets that read from the body against the same work by hand (`from_body/64KiB`),
+# in rounds. Each benchmark there is a pair, `<name>` and `<name>_bare`, measured in turn within every iteration, so
 # a pair's ratio compares figures from the same moments; rounds show how much that ratio
 # still moves. Prints each pair's min, median and max ratio across rounds.
 #
@@ -17,7 +17,7 @@ rounds="${1:-5}"
 measurement="${BENCH_ROUNDS_MEASUREMENT:-3}"
 target_dir="${CARGO_TARGET_DIR:-target}"
 out="$target_dir/bench-schemes"
-filter='^(schemes|algorithms|every_preset)/64KiB/'
+filter='^(schemes|algorithms|every_preset|from_body)/64KiB/'
 
 cargo bench -p tower-webhook-bench --bench verify --no-run
 
@@ -31,7 +31,7 @@ for round in $(seq 1 "$rounds"); do
         cat "$log" >&2
         exit 1
     fi
-    for group in schemes algorithms every_preset; do
+    for group in schemes algorithms every_preset from_body; do
         for estimates in "$target_dir"/criterion/${group}_64KiB/*/new/estimates.json; do
             name=$(basename "$(dirname "$(dirname "$estimates")")")
             cp "$estimates" "$out/$round/$group.$name.json"
@@ -51,7 +51,7 @@ rounds = [
     for d in sorted((d for d in out.iterdir() if d.is_dir()), key=lambda d: int(d.name))
 ]
 pairs = [name for name in rounds[0] if f"{name}_bare" in rounds[0]]
-for group in ("algorithms", "schemes", "every_preset"):
+for group in ("algorithms", "schemes", "every_preset", "from_body"):
     print()
     print(f"{group}/64KiB: each layer's median over its paired primitive's, {len(rounds)} rounds")
     print()

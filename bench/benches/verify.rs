@@ -109,9 +109,13 @@ fn event_bodies(size: usize) -> Vec<Bytes> {
 /// A JSON event in the `{id, type, payload}` envelope, exactly `size` bytes long.
 fn event_body(size: usize, n: usize) -> Bytes {
     let head = format!(r#"{{"id":"evt_{n:04}","type":"message.created","payload":{{"text":""#);
-    let tail = r#""}}"#;
+    padded(&head, r#""}}"#, size)
+}
+
+/// `head`, then text, then `tail`: exactly `size` bytes.
+fn padded(head: &str, tail: &str, size: usize) -> Bytes {
     let mut body = String::with_capacity(size);
-    body.push_str(&head);
+    body.push_str(head);
     let filler = "The quick brown fox jumps over the lazy dog. ";
     while body.len() + tail.len() < size {
         let room = size - tail.len() - body.len();
@@ -233,11 +237,21 @@ fn signed_events<Sch: Scheme + Clone>(
     verify: &WebhookVerify<Sch>,
     bodies: &[Bytes],
 ) -> Vec<(HeaderMap, Bytes)> {
+    signed_events_as(verify, bodies, "application/json")
+}
+
+/// [`signed_events`] of another content type, which the headers then carry.
+fn signed_events_as<Sch: Scheme + Clone>(
+    verify: &WebhookVerify<Sch>,
+    bodies: &[Bytes],
+    content_type: &str,
+) -> Vec<(HeaderMap, Bytes)> {
     bodies
         .iter()
         .map(|body| {
             let mut signed = Request::post("/webhook")
                 .header(header::HOST, "example.com")
+                .header(header::CONTENT_TYPE, content_type)
                 .body(body.clone())
                 .expect("a valid request");
             verify.sign_request_at(&mut signed, now(), EVENT_ID);
@@ -266,8 +280,20 @@ fn bench_pair<Sch: Scheme + Clone, R>(
 ) {
     let verify = verify.clock(now);
     let events = signed_events(&verify, bodies);
-    let service = verify.layer(tower::service_fn(kept));
-    assert_accepts(runtime, name, &service, &events);
+    bench_pair_of(group, runtime, name, verify, &events, bare);
+}
+
+/// [`bench_pair`] over events already signed (or made signed by hand).
+fn bench_pair_of<Sch: Scheme + Clone, R>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    runtime: &Runtime,
+    name: &str,
+    verify: WebhookVerify<Sch>,
+    events: &[(HeaderMap, Bytes)],
+    bare: impl Fn(usize) -> R,
+) {
+    let service = verify.clock(now).layer(tower::service_fn(kept));
+    assert_accepts(runtime, name, &service, events);
     let count = events.len();
     let mut next = 0;
     for (id, layer_side) in [(name.to_owned(), true), (format!("{name}_bare"), false)] {
@@ -590,6 +616,172 @@ fn every_preset(c: &mut Criterion) {
     group.finish();
 }
 
+/// The presets that read what they verify from the body, at 64 KiB, each paired with a
+/// handler's by-hand verification doing the same work: Linear's timestamp field, Twilio's
+/// form parameters (sorted, then MACed after the URL), Mailgun's `signature` object and
+/// Braintree's form fields. Their MAC covers part of the body or what is parsed out of it,
+/// so the bar is the parse and the MAC together, written with `serde_json`,
+/// `form_urlencoded` and `hmac` as a handler would.
+fn from_body(c: &mut Criterion) {
+    use hmac::Hmac;
+    use sha1::{Digest as _, Sha1};
+
+    let rt = &runtime();
+    let size = 64 * KIB;
+    let count = event_count(size);
+    let mut group = c.benchmark_group(format!("from_body/{}", size_name(size)));
+    group.throughput(Throughput::Bytes(size as u64));
+    let g = &mut group;
+
+    // Linear: the raw body's HMAC-SHA256, and its `webhookTimestamp` within the window.
+    let linear_bodies: Vec<Bytes> = (0..count)
+        .map(|n| {
+            let head = format!(
+                r#"{{"action":"create","type":"Issue","data":{{"id":"evt_{n:04}","title":""#
+            );
+            padded(&head, r#""},"webhookTimestamp":1700000000000}"#, size)
+        })
+        .collect();
+    let linear = WebhookVerify::linear(SECRET);
+    bench_pair(g, rt, "linear", linear, &linear_bodies, |i| {
+        #[derive(serde::Deserialize)]
+        struct Stamp {
+            #[serde(rename = "webhookTimestamp")]
+            millis: u64,
+        }
+        let body = &linear_bodies[i];
+        let stamp: Stamp = serde_json::from_slice(body).expect("a timestamp");
+        (bare_hmac(body), stamp.millis)
+    });
+
+    // Twilio: HMAC-SHA1 over the URL, then every form parameter's name and value, sorted.
+    let forms: Vec<Bytes> = (0..count).map(|n| form_body(size, n)).collect();
+    let twilio = WebhookVerify::twilio(SECRET).clock(now);
+    let form = "application/x-www-form-urlencoded";
+    let events = signed_events_as(&twilio, &forms, form);
+    bench_pair_of(g, rt, "twilio", twilio, &events, |i| {
+        let mut params: Vec<_> = form_urlencoded::parse(&forms[i]).collect();
+        params.sort_unstable();
+        let mut mac = Hmac::<Sha1>::new_from_slice(SECRET.as_bytes()).expect("any key");
+        mac.update(b"https://example.com/webhook");
+        for (name, value) in &params {
+            mac.update(name.as_bytes());
+            mac.update(value.as_bytes());
+        }
+        mac.finalize().into_bytes()
+    });
+
+    // Mailgun: HMAC-SHA256 over the body's `signature.timestamp` and `signature.token`.
+    let mailgun_bodies: Vec<Bytes> = (0..count)
+        .map(|n| {
+            let (timestamp, token) = ("1700000000", format!("{n:050}"));
+            let mut mac = HmacSha256::new_from_slice(SECRET.as_bytes()).expect("any key");
+            mac.update(timestamp.as_bytes());
+            mac.update(token.as_bytes());
+            let signature = hex::encode(mac.finalize().into_bytes());
+            let head = format!(
+                r#"{{"signature":{{"timestamp":"{timestamp}","token":"{token}","signature":"{signature}"}},"event-data":{{"id":"evt_{n:04}","event":"delivered","message":""#
+            );
+            padded(&head, r#""}}"#, size)
+        })
+        .collect();
+    let unsigned: Vec<_> = mailgun_bodies
+        .iter()
+        .map(|body| (HeaderMap::new(), body.clone()))
+        .collect();
+    let mailgun = WebhookVerify::mailgun(SECRET);
+    bench_pair_of(g, rt, "mailgun", mailgun, &unsigned, |i| {
+        #[derive(serde::Deserialize)]
+        struct Body<'a> {
+            #[serde(borrow)]
+            signature: Signed<'a>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Signed<'a> {
+            timestamp: &'a str,
+            token: &'a str,
+            signature: &'a str,
+        }
+        let body: Body<'_> = serde_json::from_slice(&mailgun_bodies[i]).expect("Mailgun's");
+        let seconds: u64 = body.signature.timestamp.parse().expect("digits");
+        let mut tag = [0; 32];
+        hex::decode_to_slice(body.signature.signature, &mut tag).expect("hex");
+        let mut mac = HmacSha256::new_from_slice(SECRET.as_bytes()).expect("any key");
+        mac.update(body.signature.timestamp.as_bytes());
+        mac.update(body.signature.token.as_bytes());
+        (mac.verify_slice(&tag).is_ok(), seconds)
+    });
+
+    // Braintree: HMAC-SHA1, keyed with the private key's SHA-1, over the form's
+    // `bt_payload`; `bt_signature` is `{public key}|{hex}`.
+    let (public_key, private_key) = ("public_key", "private_key");
+    let braintree_key = Sha1::digest(private_key);
+    let braintree_forms: Vec<Bytes> = (0..count)
+        .map(|n| {
+            use base64::Engine as _;
+            let xml = padded(
+                &format!("<notification><id>evt_{n:04}</id><text>"),
+                "</text></notification>",
+                size * 3 / 4 - 64,
+            );
+            let payload = base64::engine::general_purpose::STANDARD.encode(xml);
+            let mut mac = Hmac::<Sha1>::new_from_slice(&braintree_key).expect("any key");
+            mac.update(payload.as_bytes());
+            let signature = format!("{public_key}|{}", hex::encode(mac.finalize().into_bytes()));
+            let form: String = form_urlencoded::Serializer::new(String::new())
+                .append_pair("bt_signature", &signature)
+                .append_pair("bt_payload", &payload)
+                .finish();
+            Bytes::from(form)
+        })
+        .collect();
+    let braintree = WebhookVerify::braintree(public_key, private_key);
+    let unsigned: Vec<_> = braintree_forms
+        .iter()
+        .map(|body| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::CONTENT_TYPE, form.parse().expect("a header value"));
+            (headers, body.clone())
+        })
+        .collect();
+    bench_pair_of(g, rt, "braintree", braintree, &unsigned, |i| {
+        let (mut signature, mut payload) = (None, None);
+        for (name, value) in form_urlencoded::parse(&braintree_forms[i]) {
+            match &*name {
+                "bt_signature" => signature = Some(value),
+                "bt_payload" => payload = Some(value),
+                _ => {}
+            }
+        }
+        let (signature, payload) = (signature.expect("signed"), payload.expect("a payload"));
+        let (_, hex) = signature
+            .split('&')
+            .filter_map(|pair| pair.split_once('|'))
+            .find(|(key, _)| *key == public_key)
+            .expect("a signature for the key");
+        let mut tag = [0; 20];
+        hex::decode_to_slice(hex, &mut tag).expect("hex");
+        let mut mac = Hmac::<Sha1>::new_from_slice(&braintree_key).expect("any key");
+        mac.update(payload.as_bytes());
+        mac.verify_slice(&tag).is_ok()
+    });
+    group.finish();
+}
+
+/// A form of about `size` bytes as Twilio might post it: 64 parameters in no order, their
+/// values text with spaces (`+` in the form).
+fn form_body(size: usize, n: usize) -> Bytes {
+    let value_len = size / 64 - 8;
+    let filler = "The quick brown fox jumps over the lazy dog. ";
+    let value: String = filler.chars().cycle().take(value_len).collect();
+    let mut form = form_urlencoded::Serializer::new(String::with_capacity(size));
+    form.append_pair("MessageSid", &format!("SM{n:032}"));
+    for param in (0..63).rev() {
+        form.append_pair(&format!("P{param:02}"), &value);
+    }
+    Bytes::from(form.finish())
+}
+
 /// The preset `name` with the first of the benchmarks' secrets it takes (some read only
 /// `whsec_`, base64 or 64 characters); `None` where it takes none (a key pair, two secrets).
 fn preset(name: &str) -> Option<WebhookVerify<AnyScheme>> {
@@ -703,6 +895,7 @@ criterion_group!(
     algorithms,
     schemes,
     every_preset,
+    from_body,
     rotation
 );
 criterion_main!(benches);

@@ -472,6 +472,15 @@ impl SignedContent {
         self.bytes.extend_from_slice(bytes.as_ref());
     }
 
+    /// Appends `bytes`, taking them without a copy when nothing was pushed before.
+    pub(crate) fn push_vec(&mut self, bytes: Vec<u8>) {
+        if self.bytes.is_empty() {
+            self.bytes = bytes;
+        } else {
+            self.push(bytes);
+        }
+    }
+
     /// Puts the raw body here. At most once; a scheme that never calls it does not sign
     /// the body.
     ///

@@ -29,11 +29,14 @@
 //!
 //! - `every_preset/64KiB`: every preset that MACs the raw body with a shared secret, each
 //!   paired with the bare MAC of its algorithm ([`every_preset`] says which are left out).
+//! - `from_body/64KiB`: the presets that read what they verify from the body (Linear,
+//!   Twilio, Mailgun, Braintree), each paired with the same parse and MAC by hand.
 //!
-//!   A pair is measured in turn within every iteration ([`bench_pair`]): `<preset>` is the
-//!   time of the layer's requests and `<preset>_bare` that of the primitive's calls over
-//!   the same iterations, so their ratio is taken between figures from the same moments of
-//!   the machine, not between two benchmarks run a few seconds apart.
+//!   A pair is measured in turn within every iteration ([`bench_pair`]): criterion
+//!   reports the layer's time as `<preset>`, and each of its samples also sums the
+//!   primitive's calls over the same iterations, so the ratio is taken between figures
+//!   from the same moments of the machine, not between two benchmarks run a few seconds
+//!   apart. The medians of both and of the samples' ratios are printed as `pair` lines.
 //! - `rotation/<size>`: three secrets (`also_accept` twice) where the request is signed
 //!   with the last, next to one and three bare HMACs. The layer keys each secret's HMAC
 //!   once, when it is configured, and per request clones the keyed states and feeds every
@@ -261,15 +264,20 @@ fn signed_events_as<Sch: Scheme + Clone>(
 }
 
 /// A preset's layer and the bare primitive of its algorithm, measured in turn within every
-/// iteration: `name` reports the time of the layer's requests and `{name}_bare` that of the
-/// primitive's calls, each summed over the same iterations, so that both see the same
-/// moments of a shared machine and their ratio is not the drift between two benchmarks run
-/// one after the other. The layer verifies event `i` while `bare(j)` works on event
-/// `j = i + n / 2`, so that neither finds its bytes in cache from the other. Building each
-/// request stays outside the clock, as in [`bench_service`], and so does dropping it: the
-/// inner service ([`kept`]) hands it back in its response, which is dropped after the clock
-/// stops. A server builds and drops every request whether or not it verifies; what the
-/// clock holds is the layer's own work and the primitive's.
+/// iteration, in one benchmark: `name` reports the layer's time to criterion, and each
+/// criterion sample also sums the primitive's calls over the same iterations. The ratio of
+/// the two sums compares figures from the same moments of a shared machine, where two
+/// benchmarks run one after the other differ by as much as the comparison. Once measured,
+/// a line `pair {group}/{name} layer_ns=… primitive_ns=… ratio=… samples=…` goes to
+/// standard output: the medians over the samples of the layer's and the primitive's time
+/// per iteration and of the samples' ratios (`scripts/bench-schemes.sh` collects them).
+///
+/// The layer verifies event `i` while `bare(j)` works on event `j = i + n / 2`, so that
+/// neither finds its bytes in cache from the other. Building each request stays outside
+/// the clock, as in [`bench_service`], and so does dropping it: the inner service
+/// ([`kept`]) hands it back in its response, which is dropped after the clock stops. A
+/// server builds and drops every request whether or not it verifies; what the clock holds
+/// is the layer's own work and the primitive's.
 fn bench_pair<Sch: Scheme + Clone, R>(
     group: &mut BenchmarkGroup<'_, WallTime>,
     runtime: &Runtime,
@@ -293,38 +301,110 @@ fn bench_pair_of<Sch: Scheme + Clone, R>(
     bare: impl Fn(usize) -> R,
 ) {
     let service = verify.clock(now).layer(tower::service_fn(kept));
+    bench_service_pair(group, runtime, name, service, events, bare);
+}
+
+/// [`bench_pair`] of any service: `service` in the layer's place.
+fn bench_service_pair<S, ResBody, R>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    runtime: &Runtime,
+    name: &str,
+    service: S,
+    events: &[(HeaderMap, Bytes)],
+    bare: impl Fn(usize) -> R,
+) where
+    S: Service<Request<Body>, Response = Response<ResBody>> + Clone,
+    S::Error: std::fmt::Debug,
+{
     assert_accepts(runtime, name, &service, events);
     let count = events.len();
     let mut next = 0;
-    for (id, layer_side) in [(name.to_owned(), true), (format!("{name}_bare"), false)] {
-        group.bench_function(id, |b| {
-            b.iter_custom(|iters| {
-                runtime.block_on(async {
-                    let (mut layer, mut primitive) = (Duration::ZERO, Duration::ZERO);
-                    for _ in 0..iters {
-                        let (headers, body) = &events[next];
-                        let request = request(headers, body);
-                        let service = service.clone();
-                        let start = Instant::now();
-                        let response = service.oneshot(request).await;
-                        layer += start.elapsed();
-                        drop(black_box(response));
-
-                        let other = (next + count / 2) % count;
+    // (iterations, layer, primitive) of every call: warm-up first, then the samples.
+    let mut runs: Vec<(u64, Duration, Duration)> = Vec::new();
+    group.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            runtime.block_on(async {
+                let (mut layer, mut primitive) = (Duration::ZERO, Duration::ZERO);
+                for iteration in 0..iters {
+                    let (headers, body) = &events[next];
+                    let request = request(headers, body);
+                    let service = service.clone();
+                    let other = (next + count / 2) % count;
+                    let time_bare = || {
                         let start = Instant::now();
                         black_box(bare(black_box(other)));
-                        primitive += start.elapsed();
-                        next = (next + 1) % count;
+                        start.elapsed()
+                    };
+                    // Each goes first in every other iteration, so that neither always
+                    // follows the other's work.
+                    if iteration % 2 == 1 {
+                        primitive += time_bare();
                     }
-                    if layer_side {
-                        layer
-                    } else {
-                        primitive
+                    let start = Instant::now();
+                    let response = service.oneshot(request).await;
+                    layer += start.elapsed();
+                    drop(black_box(response));
+                    if iteration % 2 == 0 {
+                        primitive += time_bare();
                     }
-                })
+                    next = (next + 1) % count;
+                }
+                runs.push((iters, layer, primitive));
+                layer
             })
-        });
-    }
+        })
+    });
+    print_pair(name, &runs);
+}
+
+/// How many samples criterion takes of each benchmark (its default).
+const SAMPLES: usize = 100;
+
+/// The group [`bench_pair`] reports in, for its `pair` lines.
+static PAIR_GROUP: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+
+/// A benchmark group whose pairs [`bench_pair`] reports under its name.
+fn pair_group(c: &mut Criterion, name: String) -> BenchmarkGroup<'_, WallTime> {
+    *PAIR_GROUP.lock().expect("not poisoned") = name.clone();
+    let mut group = c.benchmark_group(name);
+    group.sample_size(SAMPLES);
+    group
+}
+
+/// Prints the `pair` line of the last [`SAMPLES`] runs, if the benchmark was measured.
+fn print_pair(name: &str, runs: &[(u64, Duration, Duration)]) {
+    let Some(samples) = runs.len().checked_sub(SAMPLES).map(|start| &runs[start..]) else {
+        return;
+    };
+    let median = |mut values: Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        let middle = values.len() / 2;
+        (values[middle - 1] + values[middle]) / 2.0
+    };
+    let per_iteration = |time: Duration, iters: u64| time.as_nanos() as f64 / iters as f64;
+    let layer = median(
+        samples
+            .iter()
+            .map(|&(n, l, _)| per_iteration(l, n))
+            .collect(),
+    );
+    let primitive = median(
+        samples
+            .iter()
+            .map(|&(n, _, p)| per_iteration(p, n))
+            .collect(),
+    );
+    let ratio = median(
+        samples
+            .iter()
+            .map(|&(_, l, p)| l.as_secs_f64() / p.as_secs_f64())
+            .collect(),
+    );
+    let group = PAIR_GROUP.lock().expect("not poisoned");
+    println!(
+        "pair {group}/{name} layer_ns={layer:.1} primitive_ns={primitive:.1} ratio={ratio:.4} samples={}",
+        samples.len()
+    );
 }
 
 /// `times` bare HMACs of each body in turn.
@@ -442,7 +522,7 @@ fn algorithms(c: &mut Criterion) {
     let rt = &runtime();
     let size = 64 * KIB;
     let bodies = &event_bodies(size);
-    let mut group = c.benchmark_group(format!("algorithms/{}", size_name(size)));
+    let mut group = pair_group(c, format!("algorithms/{}", size_name(size)));
     group.throughput(Throughput::Bytes(size as u64));
     let g = &mut group;
 
@@ -453,9 +533,20 @@ fn algorithms(c: &mut Criterion) {
     });
 
     let sha256 = WebhookVerify::new(SECRET);
+    let events = signed_events(&sha256, bodies);
     bench_pair(g, rt, "hmac_sha256", sha256, bodies, |i| {
         bare_hmac(&bodies[i])
     });
+    // The same verification written by hand as a service: the bar for the layer's own
+    // work, which reads the body as any service must.
+    bench_service_pair(
+        g,
+        rt,
+        "by_hand",
+        tower::service_fn(by_hand_service),
+        &events,
+        |i| bare_hmac(&bodies[i]),
+    );
 
     let sha512 = HmacScheme::new().with_algorithm(Algorithm::HmacSha512);
     let sha512 = WebhookVerify::with_scheme(sha512, SECRET);
@@ -483,7 +574,7 @@ fn schemes(c: &mut Criterion) {
     let rt = &runtime();
     let size = 64 * KIB;
     let bodies = &event_bodies(size);
-    let mut group = c.benchmark_group(format!("schemes/{}", size_name(size)));
+    let mut group = pair_group(c, format!("schemes/{}", size_name(size)));
     group.throughput(Throughput::Bytes(size as u64));
     let g = &mut group;
     let hmac_sha256 = |i: usize| bare_hmac(&bodies[i]);
@@ -543,6 +634,23 @@ fn schemes(c: &mut Criterion) {
     group.finish();
 }
 
+/// What a service verifying by hand does: collect the body, then [`verify_by_hand`] with
+/// an HMAC keyed per request. It hands the request back, as [`kept`] does.
+async fn by_hand_service(
+    request: Request<Body>,
+) -> Result<Response<tower_webhook_bench::Kept<Body>>, std::convert::Infallible> {
+    use http_body_util::BodyExt as _;
+    let (parts, body) = request.into_parts();
+    let body = body.collect().await.expect("a body").to_bytes();
+    let mac = HmacSha256::new_from_slice(SECRET.as_bytes()).expect("any key length");
+    let status = verify_by_hand(&parts.headers, &body, mac);
+    let mut response = kept(Request::from_parts(parts, Body::from(body)))
+        .await
+        .expect("infallible");
+    *response.status_mut() = status;
+    Ok(response)
+}
+
 /// One bare HMAC-SHA1 over `body`, keyed from the secret.
 fn bare_hmac_sha1(body: &[u8]) -> [u8; 20] {
     let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(SECRET.as_bytes()).expect("any key");
@@ -588,7 +696,7 @@ fn every_preset(c: &mut Criterion) {
     let rt = &runtime();
     let size = 64 * KIB;
     let bodies = &event_bodies(size);
-    let mut group = c.benchmark_group(format!("every_preset/{}", size_name(size)));
+    let mut group = pair_group(c, format!("every_preset/{}", size_name(size)));
     group.throughput(Throughput::Bytes(size as u64));
     let mut left_out = Vec::new();
     for name in tower_webhook::preset_names() {
@@ -629,7 +737,7 @@ fn from_body(c: &mut Criterion) {
     let rt = &runtime();
     let size = 64 * KIB;
     let count = event_count(size);
-    let mut group = c.benchmark_group(format!("from_body/{}", size_name(size)));
+    let mut group = pair_group(c, format!("from_body/{}", size_name(size)));
     group.throughput(Throughput::Bytes(size as u64));
     let g = &mut group;
 

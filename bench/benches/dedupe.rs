@@ -20,7 +20,7 @@ use axum::routing::post;
 use axum::Router;
 use criterion::{BatchSize, Criterion};
 use tower::ServiceExt;
-use tower_webhook::dedupe::{Claim, Dedupe, MemoryStore, Store};
+use tower_webhook::dedupe::{Claim, MemoryStore, Store};
 use tower_webhook::WebhookVerify;
 
 const SECRET: &str = "bench-secret";
@@ -118,7 +118,7 @@ fn per_request(criterion: &mut Criterion) {
                 panic!("no Redis at {url} ({error}); start one or drop --features redis")
             });
         let layer = WebhookVerify::new(SECRET).dedupe(
-            Dedupe::new(store)
+            tower_webhook::dedupe::Dedupe::new(store)
                 .prefix(format!("tower-webhook-bench:{}:", std::process::id()))
                 .ttl(Duration::from_secs(60)),
         );

@@ -314,6 +314,21 @@ fn mailgun_checks_the_signed_timestamp_against_its_window() {
     assert_eq!(rejection.kind(), RejectionKind::TimestampTooOld);
 }
 
+#[test]
+fn mailgun_signs_a_numeric_timestamp_as_its_digits() {
+    let layer = WebhookVerify::mailgun("key");
+    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(b"key").unwrap();
+    mac.update(format!("{NOW}token").as_bytes());
+    let signature = hex::encode(mac.finalize().into_bytes());
+    let body = format!(
+        r#"{{"event-data":{{"id":"e1"}},"signature":{{"timestamp":{NOW},"token":"token","signature":"{signature}"}}}}"#
+    );
+    assert!(check(&layer, post("/", "application/json", &body)).is_ok());
+    let other = body.replace(r#""token":"token""#, r#""token":"other""#);
+    let rejection = check(&layer, post("/", "application/json", &other)).unwrap_err();
+    assert_eq!(rejection.kind(), RejectionKind::SignatureMismatch);
+}
+
 // ------------------------------------------------------------------ JWTs
 
 fn jwt(header: &str, payload: &str, secret: &[u8]) -> String {

@@ -10,15 +10,16 @@ use crate::event::{EventRejection, Webhook, WebhookEvent};
 use crate::verified::Verified;
 
 /// Lets axum's own body extractors (`Bytes`, `String`, `Json`, ...) read a verified body
-/// of up to `limit` bytes, the layer's limit, where that is above axum's default of 2 MiB:
-/// the body is already read and bounded, and a second, smaller limit would refuse with 413
-/// what the layer accepted.
+/// of `len` bytes where that is above axum's default limit of 2 MiB: the body is already
+/// read and bounded by the layer, and a second, smaller limit would refuse with 413 what
+/// the layer accepted. Below it, the request is left as it is (no extension to add).
 pub(crate) fn allow_verified_body<B>(
     mut request: http::Request<B>,
-    limit: usize,
+    len: usize,
 ) -> http::Request<B> {
-    if limit > crate::DEFAULT_MAX_BODY_SIZE {
-        axum_core::extract::DefaultBodyLimit::max(limit).apply(&mut request);
+    // axum's default, which is also the layer's.
+    if len > crate::DEFAULT_MAX_BODY_SIZE {
+        axum_core::extract::DefaultBodyLimit::max(len).apply(&mut request);
     }
     request
 }

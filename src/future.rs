@@ -263,10 +263,12 @@ where
             }
             None => {
                 let body = VerifiedBody::new(verified.body().clone());
+                #[cfg(feature = "axum")]
+                let len = verified.body().len();
                 parts.extensions.insert(verified);
                 let request = Request::from_parts(parts, body);
                 #[cfg(feature = "axum")]
-                let request = crate::extract::allow_verified_body(request, config.max_body_size);
+                let request = crate::extract::allow_verified_body(request, len);
                 match dedupe_key {
                     None => {
                         return State::Calling {

@@ -245,6 +245,17 @@ fn body_signatures_that_do_not_parse_say_why() {
         (
             check(
                 &WebhookVerify::mailgun("k"),
+                post(
+                    "/",
+                    "application/json",
+                    r#"{"signature":{"timestamp":true,"token":"t","signature":"00"}}"#,
+                ),
+            ),
+            "not an object of text fields",
+        ),
+        (
+            check(
+                &WebhookVerify::mailgun("k"),
                 post("/", "application/json", "["),
             ),
             "not JSON",

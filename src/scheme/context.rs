@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use base64::Engine as _;
 use http::{HeaderMap, HeaderName};
 use serde::Deserialize;
+use serde_json::error::Category;
 use serde_json::Value;
 use sha1::Sha1;
 use sha2::{Digest as _, Sha256};
@@ -926,6 +927,9 @@ impl Scheme for BodyHashJwt {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Mailgun;
 
+/// The name Mailgun's timestamp goes by in a rejection's reason.
+const SIGNATURE_TIMESTAMP: HeaderName = HeaderName::from_static("signature-timestamp");
+
 /// The part of a Mailgun body this scheme reads; the rest is skipped, not kept.
 #[derive(Deserialize)]
 struct MailgunBody<'a> {
@@ -943,24 +947,40 @@ struct MailgunSignature<'a> {
     signature: Option<MailgunField<'a>>,
 }
 
-/// A field of Mailgun's `signature` object: text, or a number (as a timestamp may be
-/// sent); anything else is kept only to be refused.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum MailgunField<'a> {
-    Text(#[serde(borrow)] Cow<'a, str>),
-    Number(serde_json::Number),
-    Other(serde::de::IgnoredAny),
+/// A field of Mailgun's `signature` object as the signed text: text as sent, or an integer
+/// (as a timestamp may be sent) as its digits. Read straight from the parser, borrowed
+/// where the text has no escapes; any other JSON value is refused.
+struct MailgunField<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for MailgunField<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(MailgunFieldVisitor)
+    }
 }
 
-impl MailgunField<'_> {
-    /// The field as the signed text: a number as JSON writes it.
-    fn text(&self) -> Option<Cow<'_, str>> {
-        match self {
-            Self::Text(text) => Some(Cow::Borrowed(text)),
-            Self::Number(number) => Some(Cow::Owned(number.to_string())),
-            Self::Other(_) => None,
-        }
+struct MailgunFieldVisitor;
+
+impl<'de> serde::de::Visitor<'de> for MailgunFieldVisitor {
+    type Value = MailgunField<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("text or an integer")
+    }
+
+    fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Self::Value, E> {
+        Ok(MailgunField(Cow::Borrowed(text)))
+    }
+
+    fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
+        Ok(MailgunField(Cow::Owned(text.to_owned())))
+    }
+
+    fn visit_u64<E>(self, number: u64) -> Result<Self::Value, E> {
+        Ok(MailgunField(Cow::Owned(number.to_string())))
+    }
+
+    fn visit_i64<E>(self, number: i64) -> Result<Self::Value, E> {
+        Ok(MailgunField(Cow::Owned(number.to_string())))
     }
 }
 
@@ -976,16 +996,21 @@ impl Scheme for Mailgun {
         body: &[u8],
         content: &mut SignedContent,
     ) -> Result<(), Rejection> {
-        let body: MailgunBody<'_> = serde_json::from_slice(body)
-            .map_err(|_| Rejection::malformed_body("the body is not JSON"))?;
+        let body: MailgunBody<'_> = serde_json::from_slice(body).map_err(|error| {
+            Rejection::malformed_body(match error.classify() {
+                Category::Data => "the signature is not an object of text fields",
+                _ => "the body is not JSON",
+            })
+        })?;
         let signed = body
             .signature
             .ok_or_else(|| Rejection::malformed_body("no signature object in the body"))?;
-        let (Some(timestamp), Some(token), Some(signature)) = (
-            signed.timestamp.as_ref().and_then(MailgunField::text),
-            signed.token.as_ref().and_then(MailgunField::text),
-            signed.signature.as_ref().and_then(MailgunField::text),
-        ) else {
+        let (
+            Some(MailgunField(timestamp)),
+            Some(MailgunField(token)),
+            Some(MailgunField(signature)),
+        ) = (signed.timestamp, signed.token, signed.signature)
+        else {
             return Err(Rejection::malformed_body(
                 "the signature object lacks timestamp, token or signature",
             ));
@@ -995,10 +1020,11 @@ impl Scheme for Mailgun {
             .map_err(|_| Rejection::malformed_body("the signature is not a hex HMAC-SHA256"))?;
         claims.signatures.push(Signature::HmacSha256(mac));
         claims.timestamp = Some(
-            parse_timestamp(&HeaderName::from_static("signature-timestamp"), &timestamp).map_err(
-                |_| Rejection::malformed_body("the signature's timestamp is not digits"),
-            )?,
+            parse_timestamp(&SIGNATURE_TIMESTAMP, &timestamp).map_err(|_| {
+                Rejection::malformed_body("the signature's timestamp is not digits")
+            })?,
         );
+        content.reserve(timestamp.len() + token.len());
         content.push(timestamp.as_bytes());
         content.push(token.as_bytes());
         Ok(())

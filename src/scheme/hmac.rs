@@ -163,18 +163,23 @@ impl Scheme for HmacScheme {
     fn parse(&self, request: &RequestHead<'_>) -> Result<Claims, Rejection> {
         let value = request.header(&self.header)?;
         let malformed = |detail| Rejection::malformed_header(self.header.clone(), detail);
-        let items = match self.separator {
-            Some(separator) => value.split(separator).map(str::trim).collect(),
-            None => vec![value],
-        };
         let mut claims = Claims::default();
-        for item in items.into_iter().take(MAX_SIGNATURES + 1) {
+        let mut add = |item: &str| {
             let encoded = item
                 .strip_prefix(self.prefix.as_str())
                 .ok_or_else(|| malformed("missing prefix"))?;
             let signature =
                 decode_signature(self.algorithm, self.encoding, encoded).map_err(malformed)?;
             claims.signatures.push(signature);
+            Ok::<_, Rejection>(())
+        };
+        match self.separator {
+            Some(separator) => {
+                for item in value.split(separator).take(MAX_SIGNATURES + 1) {
+                    add(item.trim())?;
+                }
+            }
+            None => add(value)?,
         }
         check_signature_count(&self.header, &claims.signatures)?;
         Ok(claims)

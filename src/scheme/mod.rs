@@ -472,6 +472,11 @@ impl SignedContent {
         self.bytes.extend_from_slice(bytes.as_ref());
     }
 
+    /// Makes room for `additional` more bytes, for a scheme that knows what it will push.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.bytes.reserve(additional);
+    }
+
     /// Appends `bytes`, taking them without a copy when nothing was pushed before.
     pub(crate) fn push_vec(&mut self, bytes: Vec<u8>) {
         if self.bytes.is_empty() {

@@ -248,7 +248,7 @@ fn body_signatures_that_do_not_parse_say_why() {
                 post(
                     "/",
                     "application/json",
-                    r#"{"signature":{"timestamp":true,"token":"t","signature":"00"}}"#,
+                    r#"{"signature":{"timestamp":1.5,"token":"t","signature":"00"}}"#,
                 ),
             ),
             "not an object of text fields",
@@ -309,6 +309,46 @@ fn body_signatures_that_do_not_parse_say_why() {
             "{rejection} / {expected}"
         );
     }
+}
+
+#[test]
+fn adyen_signs_each_field_as_its_sdks_write_it() {
+    let key = "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056";
+    let layer = WebhookVerify::adyen(key);
+    let signature = |signed: &str| {
+        let mut mac = hmac::Hmac::<Sha256>::new_from_slice(&hex::decode(key).unwrap()).unwrap();
+        mac.update(signed.as_bytes());
+        BASE64.encode(mac.finalize().into_bytes())
+    };
+    let notification = |item: &str, signed: &str| {
+        format!(
+            r#"{{"live":"false","notificationItems":[{{"NotificationRequestItem":{{"additionalData":{{"hmacSignature":"{}","authCode":1234}},{item}}}}}]}}"#,
+            signature(signed)
+        )
+    };
+    // An integer amount as its digits, a boolean as JSON writes it, a missing or null
+    // field empty, escaped text as the text it stands for.
+    let item = r#""amount":{"value":1130,"currency":"EUR"},"eventCode":"AUTHORISATION","merchantAccountCode":"Test\u004derchant","originalReference":null,"pspReference":"7914073381342284","success":true"#;
+    let signed = "7914073381342284::TestMerchant::1130:EUR:AUTHORISATION:true";
+    let body = notification(item, signed);
+    assert!(check(&layer, post("/", "application/json", &body)).is_ok());
+
+    // The same fields signed otherwise do not verify.
+    let body = notification(
+        item,
+        "7914073381342284::TestMerchant::1130:EUR:AUTHORISATION:",
+    );
+    let rejection = check(&layer, post("/", "application/json", &body)).unwrap_err();
+    assert_eq!(rejection.kind(), RejectionKind::SignatureMismatch);
+
+    // A fraction is not an amount Adyen sends.
+    let fraction = item.replace("1130", "11.30");
+    let body = notification(
+        &fraction,
+        "7914073381342284::TestMerchant::11.30:EUR:AUTHORISATION:true",
+    );
+    let reason = reason(check(&layer, post("/", "application/json", &body)));
+    assert!(reason.contains("types Adyen sends"), "{reason}");
 }
 
 #[test]

@@ -257,6 +257,10 @@ fn figma_reads_the_passcode_from_the_body() {
     let body = br#"{"event_type":"PING","passcode":"my passcode","webhook_id":"22"}"#;
     assert!(verify(&layer, &[], body).is_ok());
 
+    // Escaped text is read as the text it stands for.
+    let escaped = br#"{"passcode":"my\u0020passcode","file_name":"\"quoted\""}"#;
+    assert!(verify(&layer, &[], escaped).is_ok());
+
     let wrong = br#"{"event_type":"PING","passcode":"my passcodf"}"#;
     let rejection = verify(&layer, &[], wrong).unwrap_err();
     assert_eq!(rejection.kind(), RejectionKind::SignatureMismatch);
@@ -267,6 +271,14 @@ fn figma_reads_the_passcode_from_the_body() {
         (br#"{"passcode":null}"#, "no token field"),
         (b"passcode=my+passcode", "not a JSON object"),
         (br#"["my passcode"]"#, "not a JSON object"),
+        (
+            br#"{"passcode":"my passcode","passcode":"another"}"#,
+            "token field twice",
+        ),
+        (
+            br#"{"passcode":"my passcode"} trailing"#,
+            "not a JSON object",
+        ),
     ] {
         let rejection = verify(&layer, &[], body).unwrap_err();
         assert_eq!(

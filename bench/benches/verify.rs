@@ -30,7 +30,8 @@
 //! - `every_preset/64KiB`: every preset that MACs the raw body with a shared secret, each
 //!   paired with the bare MAC of its algorithm ([`every_preset`] says which are left out).
 //! - `from_body/64KiB`: the presets that read what they verify from the body (Linear,
-//!   Twilio, Mailgun, Braintree), each paired with the same parse and MAC by hand.
+//!   Twilio, Mailgun, Braintree, Adyen, Figma), each paired with the same parse and check
+//!   by hand.
 //!
 //!   A pair is measured in turn within every iteration ([`bench_pair`]): criterion
 //!   reports the layer's time as `<preset>`, and each of its samples also sums the
@@ -75,6 +76,8 @@ use tower_webhook_bench::{
 const STANDARD_SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
 const ED25519_SECRET_KEY: &str = "whsk_nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=";
 const EVENT_ID: &str = "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk";
+/// A key in hex, for the presets that read theirs so (Adyen).
+const HEX_SECRET: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 /// The memory the distinct events of one size may take.
 const EVENT_BYTES: usize = 8 * 1024 * 1024;
@@ -726,10 +729,11 @@ fn every_preset(c: &mut Criterion) {
 
 /// The presets that read what they verify from the body, at 64 KiB, each paired with a
 /// handler's by-hand verification doing the same work: Linear's timestamp field, Twilio's
-/// form parameters (sorted, then MACed after the URL), Mailgun's `signature` object and
-/// Braintree's form fields. Their MAC covers part of the body or what is parsed out of it,
-/// so the bar is the parse and the MAC together, written with `serde_json`,
-/// `form_urlencoded` and `hmac` as a handler would.
+/// form parameters (sorted, then MACed after the URL), Mailgun's `signature` object,
+/// Braintree's form fields, Adyen's notification item and Figma's passcode. Their MAC
+/// covers part of the body or what is parsed out of it (Figma's passcode is compared, not
+/// MACed), so the bar is the parse and the check together, written with `serde_json`,
+/// `form_urlencoded`, `hmac` and `subtle` as a handler would.
 fn from_body(c: &mut Criterion) {
     use hmac::Hmac;
     use sha1::{Digest as _, Sha1};
@@ -793,11 +797,7 @@ fn from_body(c: &mut Criterion) {
             padded(&head, r#""}}"#, size)
         })
         .collect();
-    // Signed in the body: no header to add.
-    let events: Vec<_> = mailgun_bodies
-        .iter()
-        .map(|body| (HeaderMap::new(), body.clone()))
-        .collect();
+    let events = in_body(&mailgun_bodies);
     let mailgun = WebhookVerify::mailgun(SECRET);
     bench_pair_of(g, rt, "mailgun", mailgun, &events, |i| {
         #[derive(serde::Deserialize)]
@@ -822,7 +822,7 @@ fn from_body(c: &mut Criterion) {
     });
 
     // Braintree: HMAC-SHA1, keyed with the private key's SHA-1, over the form's
-    // `bt_payload`; `bt_signature` is `{public key}|{hex}`.
+    // `bt_payload`, which must be base64; `bt_signature` is `{public key}|{hex}`.
     let (public_key, private_key) = ("public_key", "private_key");
     let braintree_key = Sha1::digest(private_key);
     let braintree_forms: Vec<Bytes> = (0..count)
@@ -864,6 +864,13 @@ fn from_body(c: &mut Criterion) {
             }
         }
         let (signature, payload) = (signature.expect("signed"), payload.expect("a payload"));
+        // Braintree's SDKs refuse a payload with anything but base64 in it (every byte
+        // looked at, as the layer does, so that the check vectorises).
+        let base64 = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'\n');
+        assert!(
+            payload.bytes().fold(true, |all, b| all & base64(b)),
+            "base64"
+        );
         let (_, hex) = signature
             .split('&')
             .filter_map(|pair| pair.split_once('|'))
@@ -875,7 +882,115 @@ fn from_body(c: &mut Criterion) {
         mac.update(payload.as_bytes());
         mac.verify_slice(&tag).is_ok()
     });
+
+    // Adyen: HMAC-SHA256, keyed with the hex key, over eight fields of the notification
+    // item joined by `:`; the signature is base64 in the item's `additionalData`.
+    let adyen_key = hex::decode(HEX_SECRET).expect("hex");
+    let adyen_bodies: Vec<Bytes> = (0..count)
+        .map(|n| {
+            use base64::Engine as _;
+            let (psp, reference, value) = (format!("{n:016}"), format!("order-{n}"), 1000 + n);
+            let signed = format!("{psp}::TestMerchant:{reference}:{value}:EUR:AUTHORISATION:true");
+            let mut mac = HmacSha256::new_from_slice(&adyen_key).expect("any key");
+            mac.update(signed.as_bytes());
+            let signature =
+                base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+            let head = format!(
+                r#"{{"live":"false","notificationItems":[{{"NotificationRequestItem":{{"additionalData":{{"hmacSignature":"{signature}"}},"amount":{{"currency":"EUR","value":{value}}},"eventCode":"AUTHORISATION","merchantAccountCode":"TestMerchant","merchantReference":"{reference}","originalReference":"","pspReference":"{psp}","success":"true","reason":""#
+            );
+            padded(&head, r#""}}]}"#, size)
+        })
+        .collect();
+    let events = in_body(&adyen_bodies);
+    let adyen = WebhookVerify::adyen(HEX_SECRET);
+    bench_pair_of(g, rt, "adyen", adyen, &events, |i| {
+        use base64::Engine as _;
+        #[derive(serde::Deserialize)]
+        struct Notification<'a> {
+            #[serde(rename = "notificationItems", borrow)]
+            items: Vec<Entry<'a>>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Entry<'a> {
+            #[serde(rename = "NotificationRequestItem", borrow)]
+            item: Item<'a>,
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Item<'a> {
+            psp_reference: &'a str,
+            original_reference: &'a str,
+            merchant_account_code: &'a str,
+            merchant_reference: &'a str,
+            #[serde(borrow)]
+            amount: Amount<'a>,
+            event_code: &'a str,
+            success: &'a str,
+            #[serde(borrow)]
+            additional_data: AdditionalData<'a>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Amount<'a> {
+            value: u64,
+            currency: &'a str,
+        }
+        #[derive(serde::Deserialize)]
+        struct AdditionalData<'a> {
+            #[serde(rename = "hmacSignature")]
+            hmac_signature: &'a str,
+        }
+        let body: Notification<'_> = serde_json::from_slice(&adyen_bodies[i]).expect("Adyen's");
+        let item = &body.items[0].item;
+        let signed = format!(
+            "{}:{}:{}:{}:{}:{}:{}:{}",
+            item.psp_reference,
+            item.original_reference,
+            item.merchant_account_code,
+            item.merchant_reference,
+            item.amount.value,
+            item.amount.currency,
+            item.event_code,
+            item.success
+        );
+        let mut tag = [0; 32];
+        base64::engine::general_purpose::STANDARD
+            .decode_slice(item.additional_data.hmac_signature, &mut tag)
+            .expect("base64");
+        let mut mac = HmacSha256::new_from_slice(&adyen_key).expect("any key");
+        mac.update(signed.as_bytes());
+        mac.verify_slice(&tag).is_ok()
+    });
+
+    // Figma: the passcode in the body's top-level `passcode`, compared in constant time.
+    let passcode = "figma passcode";
+    let figma_bodies: Vec<Bytes> = (0..count)
+        .map(|n| {
+            let head = format!(
+                r#"{{"event_type":"FILE_UPDATE","passcode":"{passcode}","webhook_id":"{n}","file_key":"k{n}","file_name":""#
+            );
+            padded(&head, r#""}"#, size)
+        })
+        .collect();
+    let events = in_body(&figma_bodies);
+    let figma = WebhookVerify::figma(passcode);
+    bench_pair_of(g, rt, "figma", figma, &events, |i| {
+        use subtle::ConstantTimeEq as _;
+        #[derive(serde::Deserialize)]
+        struct Passcode<'a> {
+            passcode: &'a str,
+        }
+        let body: Passcode<'_> = serde_json::from_slice(&figma_bodies[i]).expect("Figma's");
+        bool::from(body.passcode.as_bytes().ct_eq(passcode.as_bytes()))
+    });
     group.finish();
+}
+
+/// Each body as a request with no header to add: signed (or carrying its token) in the body.
+fn in_body(bodies: &[Bytes]) -> Vec<(HeaderMap, Bytes)> {
+    bodies
+        .iter()
+        .map(|body| (HeaderMap::new(), body.clone()))
+        .collect()
 }
 
 /// A form of about `size` bytes as Twilio might post it: 64 parameters in no order, their
@@ -899,7 +1014,7 @@ fn preset(name: &str) -> Option<WebhookVerify<AnyScheme>> {
         SECRET,
         STANDARD_SECRET,
         "C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
-        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        HEX_SECRET,
     ];
     secrets.into_iter().find_map(|secret| {
         quietly(|| WebhookVerify::preset_with_url(name, secret, "https://example.com/webhook"))?

@@ -14,8 +14,8 @@ use sha2::{Digest as _, Sha256};
 
 use super::{
     decode_signature, header_value, parse_timestamp, parse_timestamp_millis, valid_event_id,
-    Algorithm, Claims, Encoding, Key, RequestHead, Scheme, SecretForm, Signature, SignedContent,
-    BASE64, BASE64_URL, MAX_SIGNATURES,
+    Algorithm, Claims, Encoding, JsonText, Key, RequestHead, Scheme, SecretForm, Signature,
+    SignedContent, BASE64, BASE64_URL, MAX_SIGNATURES,
 };
 use crate::error::ConfigError;
 use crate::rejection::Rejection;
@@ -69,11 +69,6 @@ fn batch_event_id(body: &[u8], field: &str) -> Option<String> {
 /// The one header value, if it is there and is text.
 fn optional_header<'a>(request: &RequestHead<'a>, name: &HeaderName) -> Option<&'a str> {
     request.headers().get(name)?.to_str().ok()
-}
-
-/// The JSON body, or a rejection that says it is not JSON.
-fn json_body(body: &[u8]) -> Result<Value, Rejection> {
-    serde_json::from_slice(body).map_err(|_| Rejection::malformed_body("the body is not JSON"))
 }
 
 // ------------------------------------------------------------------ asymmetric
@@ -940,48 +935,11 @@ struct MailgunBody<'a> {
 #[derive(Deserialize)]
 struct MailgunSignature<'a> {
     #[serde(default, borrow)]
-    timestamp: Option<MailgunField<'a>>,
+    timestamp: Option<JsonText<'a>>,
     #[serde(default, borrow)]
-    token: Option<MailgunField<'a>>,
+    token: Option<JsonText<'a>>,
     #[serde(default, borrow)]
-    signature: Option<MailgunField<'a>>,
-}
-
-/// A field of Mailgun's `signature` object as the signed text: text as sent, or an integer
-/// (as a timestamp may be sent) as its digits. Read straight from the parser, borrowed
-/// where the text has no escapes; any other JSON value is refused.
-struct MailgunField<'a>(Cow<'a, str>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for MailgunField<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(MailgunFieldVisitor)
-    }
-}
-
-struct MailgunFieldVisitor;
-
-impl<'de> serde::de::Visitor<'de> for MailgunFieldVisitor {
-    type Value = MailgunField<'de>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("text or an integer")
-    }
-
-    fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Self::Value, E> {
-        Ok(MailgunField(Cow::Borrowed(text)))
-    }
-
-    fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
-        Ok(MailgunField(Cow::Owned(text.to_owned())))
-    }
-
-    fn visit_u64<E>(self, number: u64) -> Result<Self::Value, E> {
-        Ok(MailgunField(Cow::Owned(number.to_string())))
-    }
-
-    fn visit_i64<E>(self, number: i64) -> Result<Self::Value, E> {
-        Ok(MailgunField(Cow::Owned(number.to_string())))
-    }
+    signature: Option<JsonText<'a>>,
 }
 
 impl Scheme for Mailgun {
@@ -1005,11 +963,8 @@ impl Scheme for Mailgun {
         let signed = body
             .signature
             .ok_or_else(|| Rejection::malformed_body("no signature object in the body"))?;
-        let (
-            Some(MailgunField(timestamp)),
-            Some(MailgunField(token)),
-            Some(MailgunField(signature)),
-        ) = (signed.timestamp, signed.token, signed.signature)
+        let (Some(JsonText(timestamp)), Some(JsonText(token)), Some(JsonText(signature))) =
+            (signed.timestamp, signed.token, signed.signature)
         else {
             return Err(Rejection::malformed_body(
                 "the signature object lacks timestamp, token or signature",
@@ -1044,8 +999,9 @@ impl Scheme for Mailgun {
 /// `pspReference:originalReference:merchantAccountCode:merchantReference:amount.value:amount.currency:eventCode:success`,
 /// keyed with the HMAC key hex-decoded.
 ///
-/// As Adyen's SDKs build it: the values joined by `:` with no escaping, a missing value
-/// empty, a number as its JSON text. The body is not signed beyond those fields. Adyen
+/// As Adyen's SDKs build it: the values joined by `:` with no escaping, a missing (or
+/// null) value empty, an integer or a boolean as JSON writes it; any other value (a
+/// fraction, an object) is refused, since Adyen sends text and integer amounts. The body is not signed beyond those fields. Adyen
 /// sends one `NotificationRequestItem` per request; a body with several is refused, since
 /// each would need its own signature checked. Dedupe keys on
 /// `{pspReference}:{eventCode}:{success}`.
@@ -1053,32 +1009,81 @@ impl Scheme for Mailgun {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Adyen;
 
+/// What an Adyen notification is read as: its items, each with the fields Adyen signs and
+/// the signature; the rest is skipped, not kept.
+#[derive(Deserialize)]
+struct AdyenNotification<'a> {
+    #[serde(rename = "notificationItems", borrow)]
+    items: Option<Vec<AdyenEntry<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct AdyenEntry<'a> {
+    #[serde(rename = "NotificationRequestItem", borrow)]
+    item: Option<AdyenItem<'a>>,
+}
+
+/// The fields of a `NotificationRequestItem` that Adyen signs, and the signature.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AdyenItem<'a> {
+    #[serde(borrow)]
+    psp_reference: Option<JsonText<'a>>,
+    #[serde(borrow)]
+    original_reference: Option<JsonText<'a>>,
+    #[serde(borrow)]
+    merchant_account_code: Option<JsonText<'a>>,
+    #[serde(borrow)]
+    merchant_reference: Option<JsonText<'a>>,
+    #[serde(borrow)]
+    amount: Option<AdyenAmount<'a>>,
+    #[serde(borrow)]
+    event_code: Option<JsonText<'a>>,
+    #[serde(borrow)]
+    success: Option<JsonText<'a>>,
+    #[serde(borrow)]
+    additional_data: Option<AdyenAdditionalData<'a>>,
+}
+
+#[derive(Deserialize)]
+struct AdyenAmount<'a> {
+    #[serde(borrow)]
+    value: Option<JsonText<'a>>,
+    #[serde(borrow)]
+    currency: Option<JsonText<'a>>,
+}
+
+#[derive(Deserialize)]
+struct AdyenAdditionalData<'a> {
+    #[serde(rename = "hmacSignature", borrow)]
+    hmac_signature: Option<JsonText<'a>>,
+}
+
 /// The body's one `NotificationRequestItem`.
-fn adyen_item(body: &[u8]) -> Result<Value, Rejection> {
-    let mut body = json_body(body)?;
-    let items = body
-        .get_mut("notificationItems")
-        .and_then(Value::as_array_mut)
+fn adyen_item(body: &[u8]) -> Result<AdyenItem<'_>, Rejection> {
+    let notification: AdyenNotification<'_> = serde_json::from_slice(body).map_err(|error| {
+        Rejection::malformed_body(match error.classify() {
+            Category::Data => "the notification's fields are not of the types Adyen sends",
+            _ => "the body is not JSON",
+        })
+    })?;
+    let mut items = notification
+        .items
         .ok_or_else(|| Rejection::malformed_body("no notificationItems array"))?;
     if items.len() != 1 {
         return Err(Rejection::malformed_body(
             "not exactly one notification item",
         ));
     }
-    items[0]
-        .get_mut("NotificationRequestItem")
-        .map(Value::take)
-        .filter(Value::is_object)
+    items
+        .pop()
+        .and_then(|entry| entry.item)
         .ok_or_else(|| Rejection::malformed_body("no NotificationRequestItem"))
 }
 
-/// A field as Adyen's SDKs write it into the signed string.
-fn adyen_text(value: Option<&Value>) -> String {
-    match value {
-        Some(Value::String(text)) => text.clone(),
-        None | Some(Value::Null) => String::new(),
-        Some(other) => other.to_string(),
-    }
+/// A field as Adyen's SDKs write it into the signed string: empty where it is missing.
+fn adyen_text<'t>(field: Option<&'t JsonText<'_>>) -> &'t str {
+    field.map_or("", |JsonText(text)| text)
 }
 
 impl Scheme for Adyen {
@@ -1095,25 +1100,31 @@ impl Scheme for Adyen {
     ) -> Result<(), Rejection> {
         let item = adyen_item(body)?;
         let signature = item
-            .pointer("/additionalData/hmacSignature")
-            .and_then(Value::as_str)
+            .additional_data
+            .as_ref()
+            .and_then(|data| data.hmac_signature.as_ref())
             .ok_or_else(|| Rejection::malformed_body("no additionalData.hmacSignature"))?;
         let mac = Encoding::Base64
-            .decode(signature)
+            .decode(&signature.0)
             .map_err(|_| Rejection::malformed_body("hmacSignature is not a base64 HMAC-SHA256"))?;
         claims.signatures.push(Signature::HmacSha256(mac));
+        let amount = item.amount.as_ref();
         let fields = [
-            item.get("pspReference"),
-            item.get("originalReference"),
-            item.get("merchantAccountCode"),
-            item.get("merchantReference"),
-            item.pointer("/amount/value"),
-            item.pointer("/amount/currency"),
-            item.get("eventCode"),
-            item.get("success"),
+            item.psp_reference.as_ref(),
+            item.original_reference.as_ref(),
+            item.merchant_account_code.as_ref(),
+            item.merchant_reference.as_ref(),
+            amount.and_then(|amount| amount.value.as_ref()),
+            amount.and_then(|amount| amount.currency.as_ref()),
+            item.event_code.as_ref(),
+            item.success.as_ref(),
         ];
-        let texts: Vec<String> = fields.into_iter().map(adyen_text).collect();
-        content.push(texts.join(":"));
+        for (n, field) in fields.into_iter().enumerate() {
+            if n > 0 {
+                content.push(":");
+            }
+            content.push(adyen_text(field));
+        }
         Ok(())
     }
 
@@ -1126,8 +1137,8 @@ impl Scheme for Adyen {
     /// `{pspReference}:{eventCode}:{success}` of the one item.
     fn event_id(&self, _headers: &HeaderMap, body: &[u8]) -> Option<String> {
         let item = adyen_item(body).ok()?;
-        let id = ["pspReference", "eventCode", "success"]
-            .map(|name| adyen_text(item.get(name)))
+        let id = [&item.psp_reference, &item.event_code, &item.success]
+            .map(|field| adyen_text(field.as_ref()))
             .join(":");
         valid_event_id(id)
     }

@@ -164,12 +164,13 @@ fn basic_credentials(value: &str) -> Result<Vec<u8>, &'static str> {
 
 /// The JSON body's top-level `field`, which must be a string.
 fn body_string_field(body: &[u8], field: &str) -> Result<String, Rejection> {
-    let object: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(body)
-        .map_err(|_| Rejection::malformed_body("the body is not a JSON object"))?;
-    match object.get(field) {
-        Some(serde_json::Value::String(token)) => Ok(token.clone()),
-        _ => Err(Rejection::malformed_body(
+    match super::top_level_field(body, field) {
+        Ok(Some(serde_json::Value::String(token))) => Ok(token),
+        Ok(_) => Err(Rejection::malformed_body(
             "the JSON body has no token field (a string)",
+        )),
+        Err(_) => Err(Rejection::malformed_body(
+            "the body is not a JSON object, or has the token field twice",
         )),
     }
 }

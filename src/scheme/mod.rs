@@ -133,6 +133,7 @@
 //! # }
 //! ```
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -586,6 +587,86 @@ pub(crate) fn body_field_id(body: &[u8], field: &str) -> Option<String> {
         EventId::Number(number) => number.to_string(),
     };
     valid_event_id(id)
+}
+
+/// A JSON value that a provider signs as text: a string as sent (borrowed from the body
+/// where it has no escapes), an integer or a boolean as JSON writes it. Read straight from
+/// the parser; any other value (a fraction, null, an object, an array) is refused.
+pub(crate) struct JsonText<'a>(pub(crate) Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for JsonText<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(JsonTextVisitor)
+    }
+}
+
+struct JsonTextVisitor;
+
+impl<'de> Visitor<'de> for JsonTextVisitor {
+    type Value = JsonText<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("text, an integer or a boolean")
+    }
+
+    fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Self::Value, E> {
+        Ok(JsonText(Cow::Borrowed(text)))
+    }
+
+    fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
+        Ok(JsonText(Cow::Owned(text.to_owned())))
+    }
+
+    fn visit_u64<E>(self, number: u64) -> Result<Self::Value, E> {
+        Ok(JsonText(Cow::Owned(number.to_string())))
+    }
+
+    fn visit_i64<E>(self, number: i64) -> Result<Self::Value, E> {
+        Ok(JsonText(Cow::Owned(number.to_string())))
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Self::Value, E> {
+        Ok(JsonText(Cow::Borrowed(if value {
+            "true"
+        } else {
+            "false"
+        })))
+    }
+}
+
+/// The top-level `field` of the JSON object `body`, read as `T`, the other fields skipped
+/// without being kept; `None` where the object has no such field. A body that is not one
+/// JSON object, or that has the field twice, is an error.
+pub(crate) fn top_level_field<'de, T: Deserialize<'de>>(
+    body: &'de [u8],
+    field: &str,
+) -> serde_json::Result<Option<T>> {
+    struct TopLevel<'f, T>(&'f str, std::marker::PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for TopLevel<'_, T> {
+        type Value = Option<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut found = None;
+            while let Some(JsonText(key)) = map.next_key()? {
+                if key != self.0 {
+                    map.next_value::<IgnoredAny>()?;
+                } else if found.replace(map.next_value()?).is_some() {
+                    return Err(serde::de::Error::custom("a field appears twice"));
+                }
+            }
+            Ok(found)
+        }
+    }
+
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = deserializer.deserialize_map(TopLevel(field, std::marker::PhantomData))?;
+    deserializer.end()?;
+    Ok(value)
 }
 
 /// `id`, if it is non-empty and not too long to key on.

@@ -283,3 +283,52 @@ async fn a_claims_transaction_carries_its_visibility_timeout_to_the_server() {
     assert_eq!(timeout, "1500ms");
     inbox.complete(claimed.receipt).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_waiting_claim_is_woken_when_a_delivery_is_stored_or_requeued_elsewhere() {
+    // Looking at the table only once an hour: only a notification wakes the claim in time.
+    let inbox = fresh_inbox("woken")
+        .await
+        .idle_poll(Duration::from_secs(3600));
+    // Another receiver, as in another process: its own pool and listener.
+    let other = PostgresInbox::connect(&database_url(), inbox.name())
+        .await
+        .unwrap();
+    let (url, _) = receiver(other.clone(), false).await;
+    let waiting = |inbox: PostgresInbox| {
+        tokio::spawn(async move {
+            inbox
+                .claim("c", Duration::from_secs(30), Duration::from_secs(600))
+                .await
+        })
+    };
+    let in_time = Duration::from_secs(20);
+
+    let claim = waiting(inbox.clone());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        post_event(&client(), &url, "evt_woken").await,
+        StatusCode::OK
+    );
+    let claimed = tokio::time::timeout(in_time, claim)
+        .await
+        .expect("woken by the delivery stored")
+        .unwrap()
+        .unwrap()
+        .expect("a delivery");
+    assert_eq!(claimed.delivery.event_id(), Some("evt_woken"));
+    inbox.bury(claimed.receipt, "to requeue").await.unwrap();
+
+    let claim = waiting(inbox.clone());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let dead = other.dead_letters(10).await.unwrap();
+    assert!(other.requeue(&dead[0].id).await.unwrap());
+    let claimed = tokio::time::timeout(in_time, claim)
+        .await
+        .expect("woken by the delivery requeued")
+        .unwrap()
+        .unwrap()
+        .expect("a delivery");
+    assert_eq!(claimed.delivery.event_id(), Some("evt_woken"));
+    inbox.complete(claimed.receipt).await.unwrap();
+}

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::ops::Deref;
+use std::pin::pin;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -17,6 +18,9 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
 use super::{Claimed, DeadLetter, Delivery, Receipt, Store, StoreError, StoreFuture};
+use listener::Listener;
+
+mod listener;
 
 pub use tokio_postgres;
 
@@ -24,8 +28,13 @@ pub use tokio_postgres;
 /// table and `{due_index}`, `{event_index}`, `{handled_index}` for its indexes.
 const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("0001_create_inbox.sql"))];
 
-/// How often an idle claim looks for a due delivery while it waits.
+/// How often a waiting claim looks for a due delivery while no listener wakes it (its
+/// connection is being made, or is lost).
 const POLL: Duration = Duration::from_millis(50);
+
+/// How often a waiting claim looks for a due delivery while the listener wakes it for each
+/// delivery stored: for retries that come due after their backoff.
+const IDLE_POLL: Duration = Duration::from_secs(1);
 
 /// A [`Store`] in a PostgreSQL table, one table per inbox, for receivers and workers in
 /// any number of processes.
@@ -47,6 +56,10 @@ const POLL: Duration = Duration::from_millis(50);
 ///   the server: the transaction's session is ended after being idle that long).
 /// - **Retries and dead letters:** a failed attempt rolls back the handler's writes, then
 ///   sets the row due after the backoff, or marks it `dead`.
+/// - **Woken, not polling:** a waiting claim is woken when a delivery is stored (or a dead
+///   letter requeued), through `LISTEN`/`NOTIFY` on a connection of the inbox's own, outside
+///   the pool; it looks at the table once a second besides, for retries coming due
+///   ([`idle_poll`](Self::idle_poll)), and every 50 ms while that connection is down.
 ///
 /// The table is created by [`migrate`](Self::migrate), which you call explicitly (at
 /// deploy, or at start-up); nothing is created silently, and using an inbox whose table
@@ -68,6 +81,8 @@ pub struct PostgresInbox {
     pool: Pool,
     name: Arc<str>,
     sql: Arc<Statements>,
+    listener: Arc<Listener>,
+    idle_poll: Duration,
 }
 
 /// The statements of one inbox, with its table name in them.
@@ -84,11 +99,16 @@ struct Statements {
 }
 
 impl Statements {
-    fn new(table: &str) -> Self {
+    /// The statements of the inbox `name`, which also names its channel.
+    fn new(name: &str) -> Self {
+        let table = format!("\"{name}\"");
+        // A stored delivery (or a requeued one) is announced when its statement commits.
+        let notify = format!("SELECT pg_notify('{name}', '')");
         Self {
             insert: format!(
-                "INSERT INTO {table} (event_id, metadata, body) VALUES ($1, $2, $3) \
-                 ON CONFLICT (event_id) DO NOTHING"
+                "WITH stored AS (INSERT INTO {table} (event_id, metadata, body) \
+                 VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING RETURNING id) \
+                 {notify} FROM stored"
             ),
             lease: format!(
                 "UPDATE {table} SET attempts = attempts + 1, \
@@ -119,8 +139,9 @@ impl Statements {
                  WHERE state = 'dead' ORDER BY id LIMIT $1"
             ),
             requeue: format!(
-                "UPDATE {table} SET state = 'pending', attempts = 0, due_at = now(), \
-                 last_error = NULL WHERE id = $1 AND state = 'dead'"
+                "WITH requeued AS (UPDATE {table} SET state = 'pending', attempts = 0, \
+                 due_at = now(), last_error = NULL WHERE id = $1 AND state = 'dead' \
+                 RETURNING id) {notify} FROM requeued"
             ),
         }
     }
@@ -150,6 +171,7 @@ impl PostgresInbox {
             StoreError::new(format!("not a PostgreSQL connection string: {error}"))
         })?;
         config.connect_timeout(Duration::from_secs(2));
+        let listener = Listener::new(config.clone(), name);
         let manager = Manager::from_config(
             config,
             NoTls,
@@ -164,12 +186,32 @@ impl PostgresInbox {
             .wait_timeout(Some(Duration::from_secs(5)))
             .build()
             .map_err(StoreError::new)?;
-        let table = format!("\"{name}\"");
         Ok(Self {
             pool,
             name: name.into(),
-            sql: Arc::new(Statements::new(&table)),
+            sql: Arc::new(Statements::new(name)),
+            listener: Arc::new(listener),
+            idle_poll: IDLE_POLL,
         })
+    }
+
+    /// How long a waiting claim goes without looking at the table while nothing wakes it
+    /// (default 1 s). Storing a delivery wakes the claims waiting in every process; a
+    /// retry coming due after its backoff does not, and is found at the next look.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use tower_webhook::inbox::PostgresInbox;
+    /// # async fn run() -> Result<(), tower_webhook::inbox::StoreError> {
+    /// let inbox = PostgresInbox::connect("postgres://app@127.0.0.1/app", "webhook_inbox")
+    ///     .await?
+    ///     .idle_poll(Duration::from_millis(250));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn idle_poll(mut self, every: Duration) -> Self {
+        self.idle_poll = every;
+        self
     }
 
     /// Creates the inbox's table, or brings it to the current version: the migrations
@@ -360,6 +402,9 @@ impl Store for PostgresInbox {
         Box::pin(async move {
             let deadline = Instant::now() + wait;
             loop {
+                // Enabled before looking, so that a delivery stored meanwhile wakes it.
+                let mut woken = pin!(self.listener.woken());
+                woken.as_mut().enable();
                 if let Some(claimed) = self.claim_due(visibility).await? {
                     return Ok(Some(claimed));
                 }
@@ -367,7 +412,12 @@ impl Store for PostgresInbox {
                 if now >= deadline {
                     return Ok(None);
                 }
-                tokio::time::sleep(POLL.min(deadline - now)).await;
+                let every = match self.listener.start() {
+                    true => self.idle_poll,
+                    false => POLL,
+                };
+                // Woken, or time to look again: either way, look.
+                let _ = tokio::time::timeout(every.min(deadline - now), woken).await;
             }
         })
     }

@@ -63,7 +63,8 @@ impl<Sch: Scheme + Clone, I> Layer<I> for WebhookVerify<Sch> {
 
     /// # Panics
     ///
-    /// If the body limit is larger than the buffer budget.
+    /// If the body limit is larger than the buffer budget, or dedupe is on for a preset
+    /// whose provider sends no event id.
     fn layer(&self, inner: I) -> Self::Service {
         let config = &self.config;
         if config.max_body_size > config.budget.limit() {
@@ -73,6 +74,15 @@ impl<Sch: Scheme + Clone, I> Layer<I> for WebhookVerify<Sch> {
                 config.max_body_size,
                 config.budget.limit()
             )));
+        }
+        if config.dedupe.is_some() && !config.event_ids {
+            panic!(
+                "{}",
+                ConfigError::new(
+                    "dedupe needs an event id, and this provider sends none with its deliveries \
+                 (see the preset's docs): every delivery would be refused; remove .dedupe()"
+                )
+            );
         }
         WebhookVerifyService {
             inner,

@@ -98,6 +98,9 @@ pub(crate) struct Config<S> {
     public_url: Option<PublicUrl>,
     handshakes: bool,
     event_shape: EventShape,
+    /// Whether the provider's deliveries carry an event id to deduplicate on (false for
+    /// the presets of providers that send none).
+    pub(crate) event_ids: bool,
     pub(crate) retry_period: Duration,
     pub(crate) key_source: Option<Arc<dyn KeySource>>,
     log: Arc<RejectionLog>,
@@ -333,6 +336,7 @@ impl<S: Scheme + Clone> WebhookVerify<S> {
                 public_url: None,
                 handshakes: true,
                 event_shape,
+                event_ids: true,
                 retry_period,
                 key_source: None,
                 log: Arc::default(),
@@ -774,6 +778,7 @@ impl<S> WebhookVerify<S> {
             public_url,
             handshakes,
             event_shape,
+            event_ids,
             retry_period,
             key_source,
             log,
@@ -792,11 +797,20 @@ impl<S> WebhookVerify<S> {
                 public_url,
                 handshakes,
                 event_shape,
+                event_ids,
                 retry_period,
                 key_source,
                 log,
             },
         }
+    }
+
+    /// Marks a preset whose provider sends no event id with its deliveries, so that
+    /// [`dedupe`](Self::dedupe), which would refuse every one of them, is refused when the
+    /// layer is applied instead.
+    pub(crate) fn without_event_ids(mut self) -> Self {
+        self.config.event_ids = false;
+        self
     }
 }
 
@@ -888,7 +902,6 @@ impl<S: Scheme> Config<S> {
             None => self.scheme.event_id(headers, verified.body()),
         }
     }
-
     /// The head schemes see: the request's, with the configured public URL.
     pub(crate) fn request_head<'a>(
         &'a self,

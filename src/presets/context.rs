@@ -307,6 +307,9 @@ impl WebhookVerify<HmacScheme> {
     /// `x-contentful-signed-headers` lists, body), with `x-contentful-timestamp` in
     /// milliseconds and a 30-second window. See [`Contentful`].
     ///
+    /// Its deliveries carry no event id, so [`dedupe`](Self::dedupe) cannot key on one:
+    /// applying the layer with dedupe on panics.
+    ///
     /// # Panics
     ///
     /// If the signing secret is not 64 characters.
@@ -324,5 +327,6 @@ impl WebhookVerify<HmacScheme> {
                 Location::Header("x-contentful-topic"),
                 Location::Body(""),
             ))
+            .without_event_ids()
     }
 }

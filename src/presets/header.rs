@@ -24,6 +24,9 @@ impl WebhookVerify<HmacScheme> {
     /// the webhook's `macSecretBase64` (given as Airtable returns it, base64; decoded here).
     /// See <https://airtable.com/developers/web/api/webhooks-overview>.
     ///
+    /// Its deliveries carry no event id, so [`dedupe`](Self::dedupe) cannot key on one:
+    /// applying the layer with dedupe on panics.
+    ///
     /// # Panics
     ///
     /// If the secret is not base64 or is empty.
@@ -34,11 +37,13 @@ impl WebhookVerify<HmacScheme> {
     pub fn airtable(mac_secret_base64: impl AsRef<[u8]>) -> Self {
         let scheme = hex_sha256("x-airtable-content-mac", "hmac-sha256=")
             .with_secret_form(SecretForm::Base64);
-        Self::with_scheme(scheme, mac_secret_base64).event_shape(EventShape::new(
-            Location::Absent,
-            Location::Absent,
-            Location::Body(""),
-        ))
+        Self::with_scheme(scheme, mac_secret_base64)
+            .event_shape(EventShape::new(
+                Location::Absent,
+                Location::Absent,
+                Location::Body(""),
+            ))
+            .without_event_ids()
     }
 
     /// Bitbucket: `X-Hub-Signature: sha256=<hex>` over the raw body; dedupe keys on
@@ -65,6 +70,9 @@ impl WebhookVerify<HmacScheme> {
     /// Cal.com: `X-Cal-Signature-256: <hex>` over the raw body.
     /// See <https://cal.com/docs/developing/guides/automation/webhooks>.
     ///
+    /// Its deliveries carry no event id, so [`dedupe`](Self::dedupe) cannot key on one:
+    /// applying the layer with dedupe on panics.
+    ///
     /// # Panics
     ///
     /// If the secret is empty.
@@ -73,13 +81,13 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::cal_com("webhook secret");
     /// ```
     pub fn cal_com(secret: impl AsRef<[u8]>) -> Self {
-        Self::with_scheme(hex_sha256("x-cal-signature-256", ""), secret).event_shape(
-            EventShape::new(
+        Self::with_scheme(hex_sha256("x-cal-signature-256", ""), secret)
+            .event_shape(EventShape::new(
                 Location::Absent,
                 Location::Body("triggerEvent"),
                 Location::Body("payload"),
-            ),
-        )
+            ))
+            .without_event_ids()
     }
 
     /// Coinbase Commerce: `X-CC-Webhook-Signature: <hex>` over the raw body.
@@ -128,6 +136,9 @@ impl WebhookVerify<HmacScheme> {
     /// Lemon Squeezy: `X-Signature: <hex>` over the raw body.
     /// See <https://docs.lemonsqueezy.com/help/webhooks/signing-requests>.
     ///
+    /// Its deliveries carry no event id, so [`dedupe`](Self::dedupe) cannot key on one:
+    /// applying the layer with dedupe on panics.
+    ///
     /// # Panics
     ///
     /// If the secret is empty.
@@ -136,18 +147,21 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::lemon_squeezy("signing secret");
     /// ```
     pub fn lemon_squeezy(signing_secret: impl AsRef<[u8]>) -> Self {
-        Self::with_scheme(hex_sha256("x-signature", ""), signing_secret).event_shape(
-            EventShape::new(
+        Self::with_scheme(hex_sha256("x-signature", ""), signing_secret)
+            .event_shape(EventShape::new(
                 Location::Absent,
                 Location::Body("meta.event_name"),
                 Location::Body("data"),
-            ),
-        )
+            ))
+            .without_event_ids()
     }
 
     /// LINE Messaging API: `x-line-signature: <base64>` over the raw body, keyed with the
     /// channel secret.
     /// See <https://developers.line.biz/en/reference/messaging-api/#signature-validation>.
+    ///
+    /// Its deliveries carry no event id, so [`dedupe`](Self::dedupe) cannot key on one:
+    /// applying the layer with dedupe on panics.
     ///
     /// # Panics
     ///
@@ -157,13 +171,13 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::line("8c570fa6dd201bb328f1c1eac23a96d8");
     /// ```
     pub fn line(channel_secret: impl AsRef<[u8]>) -> Self {
-        Self::with_scheme(base64_sha256("x-line-signature"), channel_secret).event_shape(
-            EventShape::new(
+        Self::with_scheme(base64_sha256("x-line-signature"), channel_secret)
+            .event_shape(EventShape::new(
                 Location::Body("events.0.webhookEventId"),
                 Location::Body("events.0.type"),
                 Location::Body("events"),
-            ),
-        )
+            ))
+            .without_event_ids()
     }
 
     /// Notion: `X-Notion-Signature: sha256=<hex>` over the raw body, keyed with the
@@ -283,6 +297,9 @@ impl WebhookVerify<HmacScheme> {
     /// which answers 200.
     /// See <https://developer.xero.com/documentation/guides/webhooks/overview>.
     ///
+    /// Its deliveries carry no event id, so [`dedupe`](Self::dedupe) cannot key on one:
+    /// applying the layer with dedupe on panics.
+    ///
     /// # Panics
     ///
     /// If the key is empty.
@@ -291,13 +308,13 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::xero("webhook key");
     /// ```
     pub fn xero(webhook_key: impl AsRef<[u8]>) -> Self {
-        Self::with_scheme(base64_sha256("x-xero-signature"), webhook_key).event_shape(
-            EventShape::new(
+        Self::with_scheme(base64_sha256("x-xero-signature"), webhook_key)
+            .event_shape(EventShape::new(
                 Location::Absent,
                 Location::Body("events.0.eventType"),
                 Location::Body("events"),
-            ),
-        )
+            ))
+            .without_event_ids()
     }
 
     /// Intercom: `X-Hub-Signature: sha1=<hex>` HMAC-SHA1 over the raw body, keyed with the
@@ -324,6 +341,9 @@ impl WebhookVerify<HmacScheme> {
     /// the secret API key.
     /// See <https://paystack.com/docs/payments/webhooks/>.
     ///
+    /// Its deliveries carry no event id, so [`dedupe`](Self::dedupe) cannot key on one:
+    /// applying the layer with dedupe on panics.
+    ///
     /// # Panics
     ///
     /// If the key is empty.
@@ -341,6 +361,7 @@ impl WebhookVerify<HmacScheme> {
             ))
             // Paystack retries for 72 hours.
             .retry_period(hours(72))
+            .without_event_ids()
     }
 
     /// Segment (Webhooks destination): `X-Signature: <hex>` HMAC-SHA1 over the raw body;
@@ -413,6 +434,9 @@ impl WebhookVerify<HmacScheme> {
     /// Configure a second key with [`also_accept`](WebhookVerify::also_accept).
     /// See <https://developers.docusign.com/platform/webhooks/connect/hmac/>.
     ///
+    /// Its deliveries carry no event id, so [`dedupe`](Self::dedupe) cannot key on one:
+    /// applying the layer with dedupe on panics.
+    ///
     /// # Panics
     ///
     /// If the key is empty.
@@ -421,11 +445,13 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::docusign("Connect HMAC key");
     /// ```
     pub fn docusign(hmac_key: impl AsRef<[u8]>) -> WebhookVerify<DocuSign> {
-        WebhookVerify::with_scheme(DocuSign, hmac_key).event_shape(EventShape::new(
-            Location::Absent,
-            Location::Body("event"),
-            Location::Body("data"),
-        ))
+        WebhookVerify::with_scheme(DocuSign, hmac_key)
+            .event_shape(EventShape::new(
+                Location::Absent,
+                Location::Body("event"),
+                Location::Body("data"),
+            ))
+            .without_event_ids()
     }
 
     /// Asana: `X-Hook-Signature: <hex>` over the raw body, keyed with the secret Asana sent
@@ -437,6 +463,9 @@ impl WebhookVerify<HmacScheme> {
     /// where you can store the secret (a route without this layer), then configure it here;
     /// Asana's later handshakes for the same webhook are answered by the layer.
     /// See <https://developers.asana.com/docs/webhooks-guide>.
+    ///
+    /// Its deliveries carry no event id, so [`dedupe`](Self::dedupe) cannot key on one:
+    /// applying the layer with dedupe on panics.
     ///
     /// # Panics
     ///
@@ -455,12 +484,16 @@ impl WebhookVerify<HmacScheme> {
             ))
             // Asana retries for 24 hours.
             .retry_period(hours(24))
+            .without_event_ids()
     }
 
     /// Dropbox: `X-Dropbox-Signature: <hex>` over the raw body, keyed with the app secret.
     /// The verification request, `GET ?challenge=<text>`, is answered with the challenge
     /// (`text/plain`, `X-Content-Type-Options: nosniff`); Dropbox does not sign it.
     /// See <https://www.dropbox.com/developers/reference/webhooks>.
+    ///
+    /// Its deliveries carry no event id, so [`dedupe`](Self::dedupe) cannot key on one:
+    /// applying the layer with dedupe on panics.
     ///
     /// # Panics
     ///
@@ -471,11 +504,13 @@ impl WebhookVerify<HmacScheme> {
     /// ```
     pub fn dropbox(app_secret: impl AsRef<[u8]>) -> WebhookVerify<SetupHandshake<HmacScheme>> {
         let scheme = SetupHandshake::dropbox(hex_sha256("x-dropbox-signature", ""));
-        WebhookVerify::with_scheme(scheme, app_secret).event_shape(EventShape::new(
-            Location::Absent,
-            Location::Absent,
-            Location::Body(""),
-        ))
+        WebhookVerify::with_scheme(scheme, app_secret)
+            .event_shape(EventShape::new(
+                Location::Absent,
+                Location::Absent,
+                Location::Body(""),
+            ))
+            .without_event_ids()
     }
 
     /// Meta (WhatsApp Cloud API, Messenger, Instagram, Graph API): `X-Hub-Signature-256:
@@ -486,6 +521,9 @@ impl WebhookVerify<HmacScheme> {
     /// with the challenge when the token is that one (compared in constant time). It signs
     /// nothing, so a wrong token gets no answer and the request is refused as unsigned.
     /// See <https://developers.facebook.com/docs/graph-api/webhooks/getting-started>.
+    ///
+    /// Its deliveries carry no event id, so [`dedupe`](Self::dedupe) cannot key on one:
+    /// applying the layer with dedupe on panics.
     ///
     /// # Panics
     ///
@@ -500,11 +538,13 @@ impl WebhookVerify<HmacScheme> {
     ) -> WebhookVerify<SetupHandshake<HmacScheme>> {
         let scheme = hex_sha256("x-hub-signature-256", "sha256=");
         let scheme = SetupHandshake::meta(scheme, verify_token.as_ref());
-        WebhookVerify::with_scheme(scheme, app_secret).event_shape(EventShape::new(
-            Location::Absent,
-            Location::Body("object"),
-            Location::Body("entry"),
-        ))
+        WebhookVerify::with_scheme(scheme, app_secret)
+            .event_shape(EventShape::new(
+                Location::Absent,
+                Location::Body("object"),
+                Location::Body("entry"),
+            ))
+            .without_event_ids()
     }
 
     /// Telegram Bot API: the `secret_token` given to `setWebhook`, sent as is in
@@ -556,6 +596,9 @@ impl WebhookVerify<HmacScheme> {
     /// Nothing is signed: the body is not protected.
     /// See <https://developers.cloudflare.com/notifications/get-started/configure-webhooks/>.
     ///
+    /// Its deliveries carry no event id, so [`dedupe`](Self::dedupe) cannot key on one:
+    /// applying the layer with dedupe on panics.
+    ///
     /// # Panics
     ///
     /// If the secret is empty.
@@ -564,13 +607,13 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::cloudflare("webhook secret");
     /// ```
     pub fn cloudflare(secret: impl AsRef<[u8]>) -> WebhookVerify<SharedToken> {
-        WebhookVerify::with_scheme(SharedToken::header("cf-webhook-auth"), secret).event_shape(
-            EventShape::new(
+        WebhookVerify::with_scheme(SharedToken::header("cf-webhook-auth"), secret)
+            .event_shape(EventShape::new(
                 Location::Absent,
                 Location::Body("alert_type"),
                 Location::Body("data"),
-            ),
-        )
+            ))
+            .without_event_ids()
     }
 
     /// Okta event hooks: the `Authorization` header's whole value as configured on the hook
@@ -605,6 +648,9 @@ impl WebhookVerify<HmacScheme> {
     /// body is not protected.
     /// See <https://postmarkapp.com/developer/webhooks/webhooks-overview>.
     ///
+    /// Its deliveries carry no event id, so [`dedupe`](Self::dedupe) cannot key on one:
+    /// applying the layer with dedupe on panics.
+    ///
     /// # Panics
     ///
     /// If the credentials are empty.
@@ -613,13 +659,13 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::postmark("hooks:correct horse battery");
     /// ```
     pub fn postmark(user_password: impl AsRef<[u8]>) -> WebhookVerify<SharedToken> {
-        WebhookVerify::with_scheme(SharedToken::basic(), user_password).event_shape(
-            EventShape::new(
+        WebhookVerify::with_scheme(SharedToken::basic(), user_password)
+            .event_shape(EventShape::new(
                 Location::Body("MessageID"),
                 Location::Body("RecordType"),
                 Location::Body(""),
-            ),
-        )
+            ))
+            .without_event_ids()
     }
 
     /// Figma (webhooks V2): the passcode set on the webhook, in the JSON body's `passcode`.
@@ -627,6 +673,9 @@ impl WebhookVerify<HmacScheme> {
     /// one delivery can send others. A body without a `passcode` string is refused (400).
     /// Signing cannot put the passcode in a body: the sender writes it in the JSON.
     /// See <https://www.figma.com/developers/api#webhooks_v2>.
+    ///
+    /// Its deliveries carry no event id, so [`dedupe`](Self::dedupe) cannot key on one:
+    /// applying the layer with dedupe on panics.
     ///
     /// # Panics
     ///
@@ -636,12 +685,12 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::figma("my passcode");
     /// ```
     pub fn figma(passcode: impl AsRef<[u8]>) -> WebhookVerify<SharedToken> {
-        WebhookVerify::with_scheme(SharedToken::body_field("passcode"), passcode).event_shape(
-            EventShape::new(
+        WebhookVerify::with_scheme(SharedToken::body_field("passcode"), passcode)
+            .event_shape(EventShape::new(
                 Location::Absent,
                 Location::Body("event_type"),
                 Location::Body(""),
-            ),
-        )
+            ))
+            .without_event_ids()
     }
 }

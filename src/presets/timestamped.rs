@@ -8,8 +8,11 @@ use crate::WebhookVerify;
 
 impl WebhookVerify<HmacScheme> {
     /// Calendly: `Calendly-Webhook-Signature: t=<s>,v1=<hex>` over `{t}.{body}`, within 3
-    /// minutes, as Calendly's documentation checks. Its deliveries carry no event id.
+    /// minutes, as Calendly's documentation checks.
     /// See <https://developer.calendly.com/api-docs/overview/webhooks/webhook-signatures>.
+    ///
+    /// Its deliveries carry no event id, so [`dedupe`](Self::dedupe) cannot key on one:
+    /// applying the layer with dedupe on panics.
     ///
     /// # Panics
     ///
@@ -26,6 +29,7 @@ impl WebhookVerify<HmacScheme> {
                 Location::Body("event"),
                 Location::Body("payload"),
             ))
+            .without_event_ids()
     }
 
     /// Mux: `Mux-Signature: t=<s>,v1=<hex>` over `{t}.{body}`, within 5 minutes; the
@@ -230,6 +234,9 @@ impl WebhookVerify<HmacScheme> {
     /// `{plainToken, encryptedToken}`, the token's hex HMAC-SHA256 under the secret token.
     /// See <https://developers.zoom.us/docs/api/webhooks/#verify-webhook-events>.
     ///
+    /// Its deliveries carry no event id, so [`dedupe`](Self::dedupe) cannot key on one:
+    /// applying the layer with dedupe on panics.
+    ///
     /// # Panics
     ///
     /// If the secret token is empty.
@@ -246,6 +253,7 @@ impl WebhookVerify<HmacScheme> {
             ))
             // Zoom retries three times, after 5, 30 and 90 minutes.
             .retry_period(hours(2))
+            .without_event_ids()
     }
 
     /// Twitch EventSub: `Twitch-Eventsub-Message-Signature: sha256=<hex>` over
@@ -297,6 +305,9 @@ impl WebhookVerify<HmacScheme> {
     /// timestamp in milliseconds within 5 minutes, as Webflow advises.
     /// See <https://developers.webflow.com/data/docs/working-with-webhooks>.
     ///
+    /// Its deliveries carry no event id, so [`dedupe`](Self::dedupe) cannot key on one:
+    /// applying the layer with dedupe on panics.
+    ///
     /// # Panics
     ///
     /// If the secret is empty.
@@ -305,11 +316,13 @@ impl WebhookVerify<HmacScheme> {
     /// let layer = tower_webhook::WebhookVerify::webflow("webflow client secret");
     /// ```
     pub fn webflow(secret: impl AsRef<[u8]>) -> WebhookVerify<TemplateScheme> {
-        WebhookVerify::with_scheme(TemplateScheme::webflow(), secret).event_shape(EventShape::new(
-            Location::Absent,
-            Location::Body("triggerType"),
-            Location::Body("payload"),
-        ))
+        WebhookVerify::with_scheme(TemplateScheme::webflow(), secret)
+            .event_shape(EventShape::new(
+                Location::Absent,
+                Location::Body("triggerType"),
+                Location::Body("payload"),
+            ))
+            .without_event_ids()
     }
 
     /// Box: `BOX-SIGNATURE-PRIMARY` and `BOX-SIGNATURE-SECONDARY` (base64) over

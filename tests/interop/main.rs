@@ -12,6 +12,7 @@
 //! `INTEROP_REQUIRED=1`, which makes a missing peer a failure.
 
 mod context;
+mod dedupe;
 mod header;
 mod named;
 mod peers;

@@ -396,3 +396,45 @@ fn hmac_sha1_and_sha512_presets() {
     let layer = WebhookVerify::paystack("sk_test");
     assert!(verify(&layer, &[("x-paystack-signature", &sha512)], BODY).is_ok());
 }
+
+#[tokio::test]
+async fn line_dedupes_on_its_events_ids_and_answers_the_verify_request_itself() {
+    use tower_webhook::dedupe::{MemoryStore, DUPLICATE_HEADER};
+    let layer = WebhookVerify::line("channel secret").dedupe(MemoryStore::new());
+    let deduped = app(layer.clone());
+    let post = |body: &str| {
+        let signed = layer.sign(body.as_bytes());
+        let signature = signed["x-line-signature"].to_str().unwrap().to_owned();
+        request(
+            Method::POST,
+            PATH,
+            &[("x-line-signature", &signature)],
+            body.as_bytes(),
+        )
+    };
+
+    // The console's Verify button: signed, no events. The layer answers it, dedupe or not.
+    let reply = send(deduped.clone(), post(r#"{"destination":"U1","events":[]}"#)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.body.is_empty(), "the handler did not answer it");
+
+    // A batch is handled once however often it comes; another batch is another event.
+    let event = |id: &str| format!(r#"{{"type":"follow","webhookEventId":"{id}"}}"#);
+    let batch = |ids: &[&str]| {
+        let events: Vec<String> = ids.iter().map(|id| event(id)).collect();
+        format!(r#"{{"destination":"U1","events":[{}]}}"#, events.join(","))
+    };
+    let two = batch(&["01A", "01B"]);
+    let reply = send(deduped.clone(), post(&two)).await;
+    assert_eq!((reply.status, reply.text()), (StatusCode::OK, "handler"));
+    let reply = send(deduped.clone(), post(&two)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.headers.contains_key(DUPLICATE_HEADER));
+    let reply = send(deduped.clone(), post(&batch(&["01A"]))).await;
+    assert_eq!((reply.status, reply.text()), (StatusCode::OK, "handler"));
+
+    // With handshakes off, the Verify request reaches the handler (and dedupe finds no id).
+    let quiet = app(layer.clone().handshakes(false));
+    let reply = send(quiet, post(r#"{"destination":"U1","events":[]}"#)).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+}

@@ -1,7 +1,7 @@
 //! One header with a MAC of the raw body, and shared tokens.
 
 use crate::scheme::{
-    Algorithm, DocuSign, Encoding, EventShape, GitLab, HmacScheme, Location, SecretForm,
+    Algorithm, DocuSign, Encoding, EventShape, GitLab, HmacScheme, Line, Location, SecretForm,
     SetupHandshake, SharedToken,
 };
 use crate::verify::{days, hours};
@@ -157,11 +157,9 @@ impl WebhookVerify<HmacScheme> {
     }
 
     /// LINE Messaging API: `x-line-signature: <base64>` over the raw body, keyed with the
-    /// channel secret.
+    /// channel secret. Dedupe keys on the events' `webhookEventId`s; the console's Verify
+    /// request (no events) is answered 200 by the layer. See [`Line`].
     /// See <https://developers.line.biz/en/reference/messaging-api/#signature-validation>.
-    ///
-    /// Its deliveries carry no event id, so [`dedupe`](Self::dedupe) cannot key on one:
-    /// applying the layer with dedupe on panics.
     ///
     /// # Panics
     ///
@@ -170,14 +168,12 @@ impl WebhookVerify<HmacScheme> {
     /// ```
     /// let layer = tower_webhook::WebhookVerify::line("8c570fa6dd201bb328f1c1eac23a96d8");
     /// ```
-    pub fn line(channel_secret: impl AsRef<[u8]>) -> Self {
-        Self::with_scheme(base64_sha256("x-line-signature"), channel_secret)
-            .event_shape(EventShape::new(
-                Location::Body("events.0.webhookEventId"),
-                Location::Body("events.0.type"),
-                Location::Body("events"),
-            ))
-            .without_event_ids()
+    pub fn line(channel_secret: impl AsRef<[u8]>) -> WebhookVerify<Line> {
+        WebhookVerify::with_scheme(Line::new(), channel_secret).event_shape(EventShape::new(
+            Location::Body("events.0.webhookEventId"),
+            Location::Body("events.0.type"),
+            Location::Body("events"),
+        ))
     }
 
     /// Notion: `X-Notion-Signature: sha256=<hex>` over the raw body, keyed with the

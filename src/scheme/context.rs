@@ -50,11 +50,17 @@ fn nested_event_id(body: &[u8], path: &[&str]) -> Option<String> {
     json_id(path.iter().try_fold(&value, |value, key| value.get(key))?)
 }
 
-/// The id of a batch: a JSON array of events, each with its id in `field`. One event is
-/// keyed on its id; several on the hex SHA-256 of their ids joined by `,`, so that a batch
-/// retried as is counts once and two batches never share a key.
+/// The id of a batch: a JSON array of events, each with its id in `field` (see
+/// [`batch_id`]).
 fn batch_event_id(body: &[u8], field: &str) -> Option<String> {
     let events: Vec<Value> = serde_json::from_slice(body).ok()?;
+    batch_id(&events, field)
+}
+
+/// The id of a batch of events, each with its id in `field`. One event is keyed on its id;
+/// several on the hex SHA-256 of their ids joined by `,`, so that a batch retried as is
+/// counts once and two batches never share a key.
+pub(super) fn batch_id(events: &[Value], field: &str) -> Option<String> {
     let ids: Vec<String> = events
         .iter()
         .map(|event| json_id(event.get(field)?))

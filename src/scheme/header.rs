@@ -8,6 +8,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use super::hmac::HmacScheme;
 use super::{
     body_field_id, check_signature_count, decode_signature, encode_signature, header_value,
     setup_answer, valid_event_id, Algorithm, Claims, Encoding, Key, RequestHead, Scheme, Signature,
@@ -188,9 +189,26 @@ fn event_id(
     }
 }
 
-/// The methods of [`Scheme`] but the handshakes, handed to the scheme `self.$inner()`.
+/// The methods of [`Scheme`] but the handshakes, handed to the scheme `self.$inner()`;
+/// with `verification`, only those that verify (not `event_id` and `verified_response`).
 macro_rules! delegate_to {
     ($inner:ident) => {
+        delegate_to!($inner, verification);
+
+        fn event_id(&self, headers: &HeaderMap, body: &[u8]) -> Option<String> {
+            self.$inner().event_id(headers, body)
+        }
+
+        fn verified_response(
+            &self,
+            request: &RequestHead<'_>,
+            body: &[u8],
+            key: &Key,
+        ) -> Option<http::Response<bytes::Bytes>> {
+            self.$inner().verified_response(request, body, key)
+        }
+    };
+    ($inner:ident, verification) => {
         fn parse(&self, request: &RequestHead<'_>) -> Result<Claims, Rejection> {
             self.$inner().parse(request)
         }
@@ -217,25 +235,12 @@ macro_rules! delegate_to {
             self.$inner().key(secret)
         }
 
-        fn event_id(&self, headers: &HeaderMap, body: &[u8]) -> Option<String> {
-            self.$inner().event_id(headers, body)
-        }
-
         fn carries_timestamp(&self) -> bool {
             self.$inner().carries_timestamp()
         }
 
         fn carries_id(&self) -> bool {
             self.$inner().carries_id()
-        }
-
-        fn verified_response(
-            &self,
-            request: &RequestHead<'_>,
-            body: &[u8],
-            key: &Key,
-        ) -> Option<http::Response<bytes::Bytes>> {
-            self.$inner().verified_response(request, body, key)
         }
 
         fn signs_url(&self) -> bool {
@@ -322,6 +327,68 @@ impl GitLab {
 
 impl Scheme for GitLab {
     delegate_to!(scheme);
+}
+
+/// LINE Messaging API: `x-line-signature`, the base64 HMAC-SHA256 of the raw body keyed
+/// with the channel secret.
+///
+/// Dedupe keys on the events' `webhookEventId`s, which identify each event and stay the
+/// same when LINE redelivers it (marking it `deliveryContext.isRedelivery`): one event's
+/// id, or, for several, the hex SHA-256 of their ids joined by `,`. The request the
+/// console's Verify button sends carries no events: once verified, the layer answers it
+/// 200 itself (unless [`handshakes`](crate::WebhookVerify::handshakes) is off), so that
+/// dedupe, which would find no id in it, does not refuse it.
+/// See <https://developers.line.biz/en/reference/messaging-api/#webhooks>.
+#[derive(Debug, Clone)]
+pub struct Line(HmacScheme);
+
+impl Line {
+    /// LINE's scheme.
+    pub fn new() -> Self {
+        Self(
+            HmacScheme::new()
+                .with_header("x-line-signature")
+                .with_encoding(Encoding::Base64),
+        )
+    }
+
+    fn mac(&self) -> &HmacScheme {
+        &self.0
+    }
+}
+
+impl Default for Line {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A LINE webhook body's events, read as values (for their ids) or skipped (to count them).
+#[derive(serde::Deserialize)]
+struct LineEvents<E> {
+    events: Vec<E>,
+}
+
+impl Scheme for Line {
+    delegate_to!(mac, verification);
+
+    fn event_id(&self, _headers: &HeaderMap, body: &[u8]) -> Option<String> {
+        let body: LineEvents<serde_json::Value> = serde_json::from_slice(body).ok()?;
+        super::context::batch_id(&body.events, "webhookEventId")
+    }
+
+    /// The Verify button's request, `{"destination": ..., "events": []}`: answered 200.
+    fn verified_response(
+        &self,
+        _request: &RequestHead<'_>,
+        body: &[u8],
+        _key: &Key,
+    ) -> Option<http::Response<bytes::Bytes>> {
+        let body: LineEvents<serde::de::IgnoredAny> = serde_json::from_slice(body).ok()?;
+        body.events
+            .is_empty()
+            .then(|| http::Response::new(bytes::Bytes::new()))
+    }
 }
 
 /// A scheme whose provider's setup handshake the layer answers: Asana's `X-Hook-Secret`,

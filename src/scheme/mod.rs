@@ -164,7 +164,7 @@ pub use self::context::{
 };
 #[cfg(feature = "ed25519")]
 pub use self::context::{Discord, Telnyx};
-pub use self::header::{DocuSign, GitLab, SetupHandshake, SharedToken};
+pub use self::header::{DocuSign, GitLab, Line, SetupHandshake, SharedToken};
 pub use self::hmac::HmacScheme;
 pub use self::slack::Slack;
 #[cfg(feature = "sns")]

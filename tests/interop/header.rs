@@ -171,13 +171,16 @@ fn body_macs() -> Vec<Provider> {
                     r#"{"destination":"U8e742f61d673b39c7fff3cecb7536ef0","events":[{"type":"message","webhookEventId":"01FZ74A0TDDPYRVKNK77XKC3ZR","message":{"type":"text","text":"こんにちは"}}]}"#,
                 )
             },
-            body_mac(
-                "`x-line-signature: <base64>`",
-                "HMAC-SHA256, base64",
-                "none",
-                "https://developers.line.biz/en/reference/messaging-api/#signature-validation",
-                "@line/bot-sdk",
-            ),
+            Facts {
+                handshake: "Verify request (no events) answered 200",
+                ..body_mac(
+                    "`x-line-signature: <base64>`",
+                    "HMAC-SHA256, base64",
+                    "each event's `webhookEventId`",
+                    "https://developers.line.biz/en/reference/messaging-api/#signature-validation",
+                    "@line/bot-sdk",
+                )
+            },
         ),
         shared(
             "notion",

@@ -89,6 +89,21 @@ impl Shared {
         ]
     }
 
+    /// The names of the consumer group's consumers.
+    async fn consumers(&self) -> Vec<String> {
+        let consumers: Vec<HashMap<String, redis::Value>> = redis::cmd("XINFO")
+            .arg("CONSUMERS")
+            .arg(key(&self.name, "stream"))
+            .arg("workers")
+            .query_async(&mut self.redis.clone())
+            .await
+            .unwrap();
+        consumers
+            .into_iter()
+            .map(|consumer| redis::from_redis_value(&consumer["name"]).unwrap())
+            .collect()
+    }
+
     /// Deletes every key of the inbox.
     async fn remove(self) {
         let keys: Vec<String> = PARTS.iter().map(|part| key(&self.name, part)).collect();
@@ -190,6 +205,31 @@ async fn workers_handle_each_event_exactly_once_and_leave_the_stream_empty() {
     assert!(handled.values().all(|&n| n == 1), "{handled:?}");
     assert_eq!(*calls.lock().unwrap(), 0);
     assert_eq!(shared.sizes().await, [0, 0, 0, 0]);
+    // Stopped with nothing pending, the worker left the consumer group.
+    assert!(!shared
+        .consumers()
+        .await
+        .contains(&"inbox-redis-test-worker".to_owned()));
+    shared.remove().await;
+}
+
+#[tokio::test]
+async fn a_consumer_leaves_the_group_only_with_nothing_pending() {
+    let shared = Shared::open("leave").await;
+    let (url, _) = receiver(shared.inbox.clone(), false).await;
+    assert_eq!(post_event(&client(), &url, "evt_1").await, StatusCode::OK);
+    let claimed = shared
+        .inbox
+        .claim("holder", Duration::from_secs(30), Duration::from_secs(5))
+        .await
+        .unwrap()
+        .expect("the delivery");
+    // Holding a delivery, it stays: deleting it would drop the delivery's pending entry.
+    shared.inbox.leave("holder").await.unwrap();
+    assert_eq!(shared.consumers().await, ["holder"]);
+    shared.inbox.complete(claimed.receipt).await.unwrap();
+    shared.inbox.leave("holder").await.unwrap();
+    assert!(shared.consumers().await.is_empty());
     shared.remove().await;
 }
 

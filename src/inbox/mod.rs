@@ -432,6 +432,14 @@ pub trait Store: fmt::Debug + Send + Sync + 'static {
     /// Puts dead letter `id` back in the inbox, for a first attempt again; `false` if there
     /// is no such dead letter.
     fn requeue<'a>(&'a self, id: &'a str) -> StoreFuture<'a, bool>;
+
+    /// The worker `consumer` stopped, with nothing left in flight: a store that keeps a
+    /// record per consumer may drop it, unless it still holds a delivery. Does nothing by
+    /// default.
+    fn leave<'a>(&'a self, consumer: &'a str) -> StoreFuture<'a, ()> {
+        let _ = consumer;
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// A shared store: the layer and the workers of one process can use one.
@@ -472,6 +480,10 @@ impl<T: Store + ?Sized> Store for Arc<T> {
 
     fn requeue<'a>(&'a self, id: &'a str) -> StoreFuture<'a, bool> {
         (**self).requeue(id)
+    }
+
+    fn leave<'a>(&'a self, consumer: &'a str) -> StoreFuture<'a, ()> {
+        (**self).leave(consumer)
     }
 }
 

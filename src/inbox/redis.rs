@@ -176,6 +176,14 @@ redis.call('XDEL', KEYS[1], ARGV[1])
 return 1
 ";
 
+/// KEYS: stream. ARGV: group, consumer. Deletes the consumer from the group unless a
+/// delivery is pending for it.
+const LEAVE: &str = r"
+if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) > 0 then return 0 end
+redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+return 1
+";
+
 /// A [`Store`] in Redis Streams, for receivers and workers that run as several processes
 /// or machines: what the layer appends is claimed by whichever worker asks first, and a
 /// delivery whose worker died is claimed again by another.
@@ -197,10 +205,12 @@ return 1
 /// (the exact bytes), `attempts` (the attempts made before this entry), and in `delayed`
 /// and `dead` also `error` (the last attempt's). The id a [`Receipt`] or a [`DeadLetter`]
 /// carries is the entry's id in `stream` or `dead`. Every worker is a consumer of the group
-/// under its [`Worker::name`](super::Worker::name); Redis keeps a consumer until it is
-/// deleted, so where worker processes restart often give them stable names rather than
-/// the random default (a consumer with no pending deliveries can be deleted at any time
-/// with `XGROUP DELCONSUMER`: it comes back when it next claims).
+/// under its [`Worker::name`](super::Worker::name); a worker that stops through
+/// [`run_until`](super::Worker::run_until) is deleted from the group once nothing is
+/// pending for it. Redis keeps the consumer of a worker that died until it is deleted, so
+/// where worker processes are killed often give them stable names rather than the random
+/// default (a consumer with no pending deliveries can be deleted at any time with
+/// `XGROUP DELCONSUMER`: it comes back when it next claims).
 ///
 /// # How each guarantee holds
 ///
@@ -325,6 +335,7 @@ struct Scripts {
     retry: Script,
     bury: Script,
     requeue: Script,
+    leave: Script,
 }
 
 impl Scripts {
@@ -336,6 +347,7 @@ impl Scripts {
             retry: script(RETRY),
             bury: script(BURY),
             requeue: script(REQUEUE),
+            leave: script(LEAVE),
         }
     }
 }
@@ -744,6 +756,21 @@ impl Store for RedisInbox {
                 .await
                 .map_err(self.failed("requeue a dead letter"))?;
             Ok(moved == 1)
+        })
+    }
+
+    fn leave<'a>(&'a self, consumer: &'a str) -> StoreFuture<'a, ()> {
+        let mut connection = self.connection.clone();
+        Box::pin(async move {
+            self.scripts
+                .leave
+                .key(&self.keys.stream)
+                .arg(GROUP)
+                .arg(consumer)
+                .invoke_async::<i64>(&mut connection)
+                .await
+                .map(drop)
+                .map_err(self.failed("remove a consumer that left"))
         })
     }
 }

@@ -201,6 +201,10 @@ impl Worker {
         shutdown.await;
         let _ = stop.send(true);
         while slots.join_next().await.is_some() {}
+        // Nothing is in flight: the store may forget this worker.
+        if let Err(error) = worker.store.leave(&worker.name).await {
+            tracing::debug!(%error, "webhook inbox: the store did not answer a worker leaving");
+        }
     }
 
     /// One handler's loop: claim, handle, settle, until told to stop.

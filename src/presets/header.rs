@@ -338,7 +338,8 @@ impl WebhookVerify<HmacScheme> {
     /// See <https://paystack.com/docs/payments/webhooks/>.
     ///
     /// Its deliveries carry no event id, so [`dedupe`](Self::dedupe) cannot key on one:
-    /// applying the layer with dedupe on panics.
+    /// applying the layer with dedupe on panics. [`WebhookEvent::id`](crate::WebhookEvent::id)
+    /// is the body's `data.id`, the transaction's, which several events share.
     ///
     /// # Panics
     ///
@@ -645,7 +646,9 @@ impl WebhookVerify<HmacScheme> {
     /// See <https://postmarkapp.com/developer/webhooks/webhooks-overview>.
     ///
     /// Its deliveries carry no event id, so [`dedupe`](Self::dedupe) cannot key on one:
-    /// applying the layer with dedupe on panics.
+    /// applying the layer with dedupe on panics. [`WebhookEvent::id`](crate::WebhookEvent::id)
+    /// is the body's `MessageID`, the message's, which its delivery, bounce and open
+    /// events share.
     ///
     /// # Panics
     ///

@@ -76,13 +76,11 @@ impl<Sch: Scheme + Clone, I> Layer<I> for WebhookVerify<Sch> {
             )));
         }
         if config.dedupe.is_some() && !config.event_ids {
-            panic!(
-                "{}",
-                ConfigError::new(
-                    "dedupe needs an event id, and this provider sends none with its deliveries \
-                 (see the preset's docs): every delivery would be refused; remove .dedupe()"
-                )
+            let error = ConfigError::new(
+                "dedupe needs an event id, and this provider sends none with its deliveries \
+                 (see the preset's docs): every delivery would be refused; remove .dedupe()",
             );
+            panic!("{error}");
         }
         WebhookVerifyService {
             inner,

@@ -902,6 +902,7 @@ impl<S: Scheme> Config<S> {
             None => self.scheme.event_id(headers, verified.body()),
         }
     }
+
     /// The head schemes see: the request's, with the configured public URL.
     pub(crate) fn request_head<'a>(
         &'a self,

@@ -72,6 +72,15 @@ pub(super) fn batch_id(events: &[Value], field: &str) -> Option<String> {
     }
 }
 
+/// Why a body the provider signs fields of did not parse: `wrong_types` where it is JSON
+/// with a field of another type than the provider sends, else that it is not JSON.
+fn not_as_sent(error: &serde_json::Error, wrong_types: &'static str) -> Rejection {
+    Rejection::malformed_body(match error.classify() {
+        Category::Data => wrong_types,
+        _ => "the body is not JSON",
+    })
+}
+
 /// The one header value, if it is there and is text.
 fn optional_header<'a>(request: &RequestHead<'a>, name: &HeaderName) -> Option<&'a str> {
     request.headers().get(name)?.to_str().ok()
@@ -961,10 +970,7 @@ impl Scheme for Mailgun {
         content: &mut SignedContent,
     ) -> Result<(), Rejection> {
         let body: MailgunBody<'_> = serde_json::from_slice(body).map_err(|error| {
-            Rejection::malformed_body(match error.classify() {
-                Category::Data => "the signature is not an object of text fields",
-                _ => "the body is not JSON",
-            })
+            not_as_sent(&error, "the signature is not an object of text fields")
         })?;
         let signed = body
             .signature
@@ -1007,9 +1013,10 @@ impl Scheme for Mailgun {
 ///
 /// As Adyen's SDKs build it: the values joined by `:` with no escaping, a missing (or
 /// null) value empty, an integer or a boolean as JSON writes it; any other value (a
-/// fraction, an object) is refused, since Adyen sends text and integer amounts. The body is not signed beyond those fields. Adyen
-/// sends one `NotificationRequestItem` per request; a body with several is refused, since
-/// each would need its own signature checked. Dedupe keys on
+/// fraction, an object) is refused, since Adyen sends text and integer amounts. The body
+/// is not signed beyond those fields. Adyen sends one `NotificationRequestItem` per
+/// request; a body with several is refused, since each would need its own signature
+/// checked. Dedupe keys on
 /// `{pspReference}:{eventCode}:{success}`.
 /// See <https://docs.adyen.com/development-resources/webhooks/secure-webhooks/verify-hmac-signatures/>.
 #[derive(Debug, Clone, Copy, Default)]
@@ -1068,10 +1075,10 @@ struct AdyenAdditionalData<'a> {
 /// The body's one `NotificationRequestItem`.
 fn adyen_item(body: &[u8]) -> Result<AdyenItem<'_>, Rejection> {
     let notification: AdyenNotification<'_> = serde_json::from_slice(body).map_err(|error| {
-        Rejection::malformed_body(match error.classify() {
-            Category::Data => "the notification's fields are not of the types Adyen sends",
-            _ => "the body is not JSON",
-        })
+        not_as_sent(
+            &error,
+            "the notification's fields are not of the types Adyen sends",
+        )
     })?;
     let mut items = notification
         .items
